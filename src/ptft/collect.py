@@ -1,0 +1,36 @@
+"""Aggregation that loses nothing: compare the runs found with the run table before writing a table."""
+
+import logging
+
+import pandas as pd
+
+log = logging.getLogger(__name__)
+
+
+class MissingRunsError(RuntimeError):
+    """Some runs of the run table have no result."""
+
+
+def check_complete(found: pd.DataFrame, expected: pd.DataFrame, key: str = "run_id", *, what: str = "runs",
+                   allow_missing: bool = False) -> pd.DataFrame:
+    """Return the expected rows that `found` lacks; raise unless `allow_missing` (then log them loudly).
+
+    Diverged or non-converged runs are *found* (they carry flags); only absent results count as missing.
+    """
+    missing = expected[~expected[key].isin(found[key])]
+    extra = found[~found[key].isin(expected[key])]
+    if len(extra):
+        log.warning("%d %s not in the run table (ignored): %s", len(extra), what, list(extra[key])[:10])
+    if len(missing):
+        msg = f"{len(missing)} of {len(expected)} {what} missing, e.g. {missing.head(5).to_dict('records')}"
+        if not allow_missing:
+            raise MissingRunsError(msg)
+        log.error(msg)
+    return missing
+
+
+def status_counts(df: pd.DataFrame, by) -> pd.DataFrame:
+    """n, converged, diverged counts per group: every table says how many runs stand behind each cell."""
+    flags = df.assign(converged=df["converged"].astype(bool), diverged=df["diverged"].astype(bool))
+    return flags.groupby(by, dropna=False).agg(n=("converged", "size"), n_converged=("converged", "sum"),
+                                               n_diverged=("diverged", "sum")).reset_index()

@@ -1,0 +1,137 @@
+"""Provenance records: a `<output>.prov.json` beside every result saying which code, config, seeds and inputs made it.
+
+Record fields: output, sha256, rule, params, wildcards, config_hash, git {commit, dirty}, packages, seeds,
+inputs {path: sha256}, host, device, wall_s, finished, data_source. `ptft audit` walks these records back.
+"""
+
+import contextlib
+import functools
+import hashlib
+import importlib.metadata
+import json
+import logging
+import platform
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ptft import io
+
+SUFFIX = ".prov.json"
+PACKAGES = ("ptft", "numpy", "scipy", "pandas", "torch", "torchvision", "seaborn", "matplotlib", "snakemake")
+# Data sources, weakest first: an output made from any synthetic input is itself a synthetic stand-in.
+SYNTHETIC = "synthetic stand-in"
+SOURCE_ORDER = ("generated", "real", SYNTHETIC)
+
+
+def record_path(output) -> Path:
+    return Path(str(output).rstrip("/") + SUFFIX)
+
+
+def sha256(path) -> str:
+    """sha256 of a file, or of a folder as the sorted (relative path, file sha256) list."""
+    path = Path(path)
+    h = hashlib.sha256()
+    if path.is_dir():
+        for f in sorted(p for p in path.rglob("*") if p.is_file() and not p.name.endswith(SUFFIX)):
+            h.update(f"{f.relative_to(path)}\0{sha256(f)}\n".encode())
+        return h.hexdigest()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def config_hash(config) -> str:
+    return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@functools.cache
+def git_state(where: str = ".") -> dict:
+    """Commit and dirty flag of the repository holding `where` (None outside a git checkout)."""
+
+    def git(*args):
+        return subprocess.run(["git", "-C", where, *args], capture_output=True, text=True, check=True).stdout
+
+    try:
+        return {"commit": git("rev-parse", "HEAD").strip(), "dirty": bool(git("status", "--porcelain", "-uno").strip())}
+    except (OSError, subprocess.CalledProcessError):
+        return {"commit": None, "dirty": None}
+
+
+@functools.cache
+def package_versions() -> dict:
+    versions = {"python": platform.python_version()}
+    for name in PACKAGES:
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+            versions[name] = importlib.metadata.version(name)
+    return versions
+
+
+def input_source(path) -> str | None:
+    """The data_source stated by an input's own record, if it has one."""
+    rec = record_path(path)
+    return io.read_json(rec).get("data_source") if rec.exists() else None
+
+
+def merge_sources(*sources) -> str:
+    known = [s for s in sources if s in SOURCE_ORDER]
+    return max(known, key=SOURCE_ORDER.index) if known else "generated"
+
+
+def write_records(outputs, inputs, *, data_source=None, **fields) -> None:
+    """Write one record per output. `data_source` is merged with the inputs' (synthetic is contagious)."""
+    input_hashes = {str(p): sha256(p) for p in inputs if Path(p).exists()}
+    source = merge_sources(data_source, *(input_source(p) for p in input_hashes))
+    common = {
+        "ptft_provenance": 1,
+        "git": git_state(str(Path(__file__).resolve().parent)),
+        "packages": package_versions(),
+        "host": platform.node(),
+        "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "inputs": input_hashes,
+        "data_source": source,
+        **fields,
+    }
+    for out in outputs:
+        if Path(out).exists():
+            io.write_json(record_path(out), {"output": str(out), "sha256": sha256(out), **common})
+
+
+def _plain(obj):
+    """Snakemake's Namedlist/params as plain JSON-able values."""
+    return json.loads(json.dumps(obj, default=lambda o: list(o) if hasattr(o, "__iter__") else str(o)))
+
+
+@contextlib.contextmanager
+def tracked(snakemake, **fields):
+    """Run a Snakemake script body with its log and provenance handled.
+
+    Usage in workflow/scripts/*.py:  `with tracked(snakemake) as prov: ...; prov["seeds"] = [...]`.
+    stdout, stderr and `logging` go to the rule's log; on success every output gets a record.
+    """
+    info = {"seeds": [], "device": "cpu", "data_source": None, **fields}
+    log = open(snakemake.log[0], "a") if snakemake.log else sys.stderr
+    handler = logging.StreamHandler(log)
+    logging.getLogger().addHandler(handler)
+    logging.getLogger().setLevel(logging.INFO)
+    start = time.time()
+    try:
+        with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+            yield info
+        write_records(
+            list(snakemake.output),
+            list(snakemake.input),
+            rule=snakemake.rule,
+            params=_plain(dict(snakemake.params.items())),
+            wildcards=dict(snakemake.wildcards.items()),
+            config_hash=config_hash(snakemake.config),
+            wall_s=round(time.time() - start, 3),
+            **info,
+        )
+    finally:
+        logging.getLogger().removeHandler(handler)
+        if log is not sys.stderr:
+            log.close()

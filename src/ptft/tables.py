@@ -1,0 +1,31 @@
+"""Tables as CSV + Markdown + LaTeX from one DataFrame, with a visible note where data is a synthetic stand-in."""
+
+from pathlib import Path
+
+import pandas as pd
+
+from ptft import io
+
+
+def write_table(df: pd.DataFrame, paths, *, caption: str = "", note: str = "", floatfmt: str = ".4g") -> None:
+    """Write `df` to each path by suffix (.csv, .md, .tex). `note` (e.g. the data source) heads md/tex."""
+    for path in map(Path, paths):
+        if path.suffix == ".csv":
+            io.write_csv(path, df)
+        elif path.suffix == ".md":
+            head = "".join(f"{line}\n\n" for line in (caption, note) if line)
+            io.write_text(path, head + df.to_markdown(index=False, floatfmt=floatfmt) + "\n")
+        elif path.suffix == ".tex":
+            cap = " ".join(s for s in (caption, note) if s)
+            tex = df.to_latex(index=False, float_format=lambda x: format(x, floatfmt), caption=cap or None)
+            io.write_text(path, tex)
+        else:
+            raise ValueError(f"unknown table format {path.suffix!r} for {path} (expected .csv, .md or .tex)")
+
+
+def mean_ci(df: pd.DataFrame, by, value: str, z: float = 1.96) -> pd.DataFrame:
+    """Mean, standard deviation, n and the half-width of the normal 95% CI of `value` per group."""
+    g = df.groupby(by, dropna=False)[value]
+    out = g.agg(mean="mean", std="std", n="count").reset_index()
+    out["ci95"] = z * out["std"].fillna(0.0) / out["n"].clip(lower=1) ** 0.5
+    return out
