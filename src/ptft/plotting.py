@@ -22,6 +22,9 @@ LABELS = {
     "n": "FT train images n",
     "test_acc": "FT test accuracy",
     "ft_train_frac": "FT train fraction",
+    "log10_beta_pt": "log10 |β_PT|",
+    "log10_c_over_beta_ft": "log10 c_pt / |β_FT|",
+    "log10_gamma_ft": "log10 γ_ft",
 }
 
 

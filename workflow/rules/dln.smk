@@ -1,0 +1,145 @@
+# Diagonal linear networks: batched GD per task, aggregation, Figure 3, phase diagrams, the λ-independence check.
+from ptft.dln import experiments as dln_exp
+
+localrules:
+    dln_collect,
+    dln_single_task_collect,
+    dln_fig3,
+    dln_phase,
+
+
+DLN = config["dln"]
+DLN_RUNS = dln_exp.gd_run_table(DLN)
+DLN_SINGLE = dln_exp.single_task_table(DLN)
+DLN_TASKS = sorted(set(DLN_RUNS["task"]))
+if "dln" in config["arms"]:
+    TARGETS["dln"] = [
+        "results/dln/simulations.csv",
+        "results/dln/tables/fig3_gd.md",
+        "results/dln/figures/fig3.pdf",
+        "results/dln/figures/phase.pdf",
+        "results/dln/figures/single_task.pdf",
+        "results/dln/tables/single_task.md",
+    ]
+
+
+def dln_task_runs(wildcards):
+    return DLN_RUNS[DLN_RUNS["task"] == wildcards.task].to_dict("records")
+
+
+def dln_seed_runs(wildcards):
+    return DLN_SINGLE[DLN_SINGLE["seed"] == int(wildcards.seed)].to_dict("records")
+
+
+rule dln_gd:
+    output:
+        "results/dln/gd/{task}.csv",
+    params:
+        runs=dln_task_runs,
+        gd=DLN["gd"],
+        argmin=DLN.get("argmin", True),
+        alpha_pt=DLN.get("alpha_pt"),
+        cache=lambda w: f"results/dln/gd/.partial/{w.task}",
+    log:
+        "logs/dln/gd/{task}.log",
+    threads: 1
+    resources:
+        runtime=120,
+    conda:
+        ENV
+    script:
+        "../scripts/dln_gd.py"
+
+
+rule dln_collect:
+    input:
+        expand("results/dln/gd/{task}.csv", task=DLN_TASKS),
+    output:
+        simulations="results/dln/simulations.csv",
+        status=multiext("results/dln/tables/gd_status", ".csv", ".md"),
+    params:
+        run_ids=list(DLN_RUNS["run_id"]),
+    log:
+        "logs/dln/collect.log",
+    conda:
+        ENV
+    script:
+        "../scripts/dln_collect.py"
+
+
+rule dln_single_task:
+    output:
+        "results/dln/single_task/seed={seed}.csv",
+    params:
+        runs=dln_seed_runs,
+        gd=DLN["gd"],
+        argmin=DLN.get("argmin", True),
+    log:
+        "logs/dln/single_task/seed={seed}.log",
+    threads: 1
+    conda:
+        ENV
+    script:
+        "../scripts/dln_single_task.py"
+
+
+rule dln_single_task_collect:
+    input:
+        runs=expand("results/dln/single_task/seed={seed}.csv", seed=DLN["seeds"]),
+        replica="results/dln/replica_single_task.csv",
+    output:
+        runs="results/dln/single_task.csv",
+        table=multiext("results/dln/tables/single_task", ".csv", ".md", ".tex"),
+        figure=report(
+            multiext("results/dln/figures/single_task", ".pdf", ".png"),
+            caption="../report/dln_single_task.rst",
+            category="DLN",
+        ),
+    params:
+        run_ids=list(DLN_SINGLE["run_id"]),
+    log:
+        "logs/dln/single_task_collect.log",
+    conda:
+        ENV
+    script:
+        "../scripts/dln_single_task_collect.py"
+
+
+rule dln_fig3:
+    input:
+        simulations="results/dln/simulations.csv",
+        replica="results/dln/replica.csv",
+    output:
+        figure=report(
+            multiext("results/dln/figures/fig3", ".pdf", ".png"),
+            caption="../report/dln_fig3.rst",
+            category="DLN",
+        ),
+        table=multiext("results/dln/tables/fig3_gd", ".csv", ".md", ".tex"),
+    params:
+        panels=dln_exp.panel_table(DLN).to_dict("records"),
+        dim=DLN["dim"],
+    log:
+        "logs/dln/fig3.log",
+    conda:
+        ENV
+    script:
+        "../scripts/dln_fig3.py"
+
+
+rule dln_phase:
+    output:
+        data="results/dln/phase.csv",
+        figure=report(
+            multiext("results/dln/figures/phase", ".pdf", ".png"),
+            caption="../report/dln_phase.rst",
+            category="DLN",
+        ),
+    params:
+        phase=DLN["phase"],
+    log:
+        "logs/dln/phase.log",
+    conda:
+        ENV
+    script:
+        "../scripts/dln_phase.py"

@@ -1,0 +1,111 @@
+# Replica theory (Proposition 4.2): Figure 3 lines, Figure 4, the agreement and regime tables.
+from ptft.dln.regimes import REGIMES, TASK_TYPES
+
+
+localrules:
+    replica_collect,
+    dln_fig4,
+    dln_agreement,
+
+
+REPLICA = DLN["replica"]
+FIG4_REGIMES = {
+    name: {**r, "c_pt": REPLICA.get("figure4_c_pt", r["c_pt"])}
+    for name, r in REGIMES.items()
+}
+REPLICA_SETTINGS = dln_exp.replica_table(DLN, FIG4_REGIMES, TASK_TYPES)
+REPLICA_ALPHA = dln_exp.replica_alpha(DLN)
+REPLICA_SOLVER = {"method": REPLICA["method"]} | (
+    {"n_samples": REPLICA["mc_samples"]} if REPLICA["method"] == "mc" else {}
+)
+if "dln" in config["arms"]:
+    TARGETS["dln"] += [
+        "results/dln/replica.csv",
+        "results/dln/figures/fig4.pdf",
+        "results/dln/tables/agreement.md",
+        "results/dln/tables/regimes.md",
+    ]
+
+
+def replica_group(wildcards):
+    rows = REPLICA_SETTINGS[REPLICA_SETTINGS["group"] == wildcards.group]
+    return rows.to_dict("records")
+
+
+rule replica_curves:
+    output:
+        "results/dln/replica/{group}.csv",
+    params:
+        settings=replica_group,
+        alpha=REPLICA_ALPHA,
+        solver=REPLICA_SOLVER,
+    log:
+        "logs/dln/replica/{group}.log",
+    threads: 1
+    conda:
+        ENV
+    script:
+        "../scripts/replica_curves.py"
+
+
+rule replica_collect:
+    input:
+        expand(
+            "results/dln/replica/{group}.csv",
+            group=sorted(set(REPLICA_SETTINGS["group"])),
+        ),
+    output:
+        "results/dln/replica.csv",
+    log:
+        "logs/dln/replica_collect.log",
+    conda:
+        ENV
+    script:
+        "../scripts/replica_collect.py"
+
+
+rule replica_single_task:
+    output:
+        "results/dln/replica_single_task.csv",
+    params:
+        c_pt=DLN["single_task"]["c_pt"],
+        rho=DLN["single_task"]["rho"],
+        alpha=sorted(set(REPLICA_ALPHA) | set(DLN["single_task"]["alpha"])),
+    log:
+        "logs/dln/replica_single_task.log",
+    conda:
+        ENV
+    script:
+        "../scripts/replica_single_task.py"
+
+
+rule dln_fig4:
+    input:
+        "results/dln/replica.csv",
+    output:
+        figure=report(
+            multiext("results/dln/figures/fig4", ".pdf", ".png"),
+            caption="../report/dln_fig4.rst",
+            category="DLN",
+        ),
+        regimes=multiext("results/dln/tables/regimes", ".csv", ".md", ".tex"),
+    log:
+        "logs/dln/fig4.log",
+    conda:
+        ENV
+    script:
+        "../scripts/dln_fig4.py"
+
+
+rule dln_agreement:
+    input:
+        simulations="results/dln/simulations.csv",
+        replica="results/dln/replica.csv",
+    output:
+        multiext("results/dln/tables/agreement", ".csv", ".md", ".tex"),
+    log:
+        "logs/dln/agreement.log",
+    conda:
+        ENV
+    script:
+        "../scripts/dln_agreement.py"

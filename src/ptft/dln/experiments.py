@@ -1,0 +1,70 @@
+"""DLN run tables: the config's panels, single-task check and replica curves expanded into tidy tables.
+
+Pure functions of the `dln` config section. Runs shared by several panels appear once; a task (the data
+of one seed, FT sparsity and overlap) is the unit of a job, because its runs share their design matrices.
+"""
+
+import pandas as pd
+
+from ptft import grid
+
+KNOBS = ["c_pt", "lambda_pt", "gamma_ft"]
+TASK = ["rho_ft", "omega", "seed"]
+PANEL_KEYS = KNOBS + ["rho_ft", "omega"]
+
+
+def task_id(rho_ft: float, omega: float, seed: int) -> str:
+    """Readable, deterministic folder name of a task."""
+    return f"rho_ft={rho_ft:g}_omega={omega:g}_seed={int(seed)}"
+
+
+def panel_table(cfg: dict) -> pd.DataFrame:
+    """One row per (panel, setting, task type): which curves each Figure 3 panel shows."""
+    rows = [grid.expand({k: p[k] for k in PANEL_KEYS}, panel=name, hue=p["hue"], style=p["style"])
+            for name, p in cfg["panels"].items()]
+    return pd.concat(rows, ignore_index=True)
+
+
+def is_rich(lambda_pt, gamma_ft, gd: dict):
+    """λ ≈ −1 with γ ≈ 0: the rich runs that need the smaller step and the tighter tolerance (REFERENCE §4)."""
+    return (lambda_pt < gd.get("rich_lambda_below", -0.999)) & (gamma_ft < gd.get("rich_gamma_below", 1e-3))
+
+
+def gd_run_table(cfg: dict) -> pd.DataFrame:
+    """Every GD fine-tuning run: union of the panels' settings × seeds × α, with lr and tolerance per run."""
+    settings = panel_table(cfg)[PANEL_KEYS].drop_duplicates()
+    runs = settings.merge(pd.DataFrame({"seed": cfg["seeds"]}), how="cross")
+    runs = runs.merge(pd.DataFrame({"alpha": cfg["alpha"]}), how="cross")
+    rich = is_rich(runs["lambda_pt"], runs["gamma_ft"], cfg["gd"])
+    runs = runs.assign(
+        rho_pt=cfg["rho_pt"], dim=cfg["dim"], a_pt=cfg["a_pt"], pt=cfg["pt"],
+        lr=rich.map({True: cfg["gd"]["lr_rich"], False: cfg["gd"]["lr"]}),
+        tol_train=rich.map({True: cfg["gd"]["tol_train_rich"], False: cfg["gd"]["tol_train"]}),
+    )
+    runs["task"] = [task_id(*row) for row in runs[TASK].itertuples(index=False)]
+    ids = KNOBS + TASK + ["alpha", "rho_pt", "dim", "a_pt", "pt"]
+    return grid.with_ids(runs, ids).sort_values(["task", "alpha", *KNOBS], ignore_index=True)
+
+
+def single_task_table(cfg: dict) -> pd.DataFrame:
+    """Exp 4: pretraining alone from each (c, λ) on one sparse task per seed; the error should not depend on λ."""
+    s = cfg["single_task"]
+    runs = grid.expand({"c_pt": s["c_pt"], "lambda_pt": s["lambda_pt"], "seed": cfg["seeds"], "alpha": s["alpha"]},
+                       rho=s["rho"], dim=cfg["dim"])
+    rich = is_rich(runs["lambda_pt"], 1.0, cfg["gd"])
+    runs["lr"] = rich.map({True: cfg["gd"]["lr_rich"], False: cfg["gd"]["lr"]})
+    return grid.with_ids(runs, ["c_pt", "lambda_pt", "seed", "alpha", "rho", "dim"])
+
+
+def replica_alpha(cfg: dict) -> list:
+    """The fine α grid of the curves plus the GD α values, so GD and theory compare at the same α."""
+    return sorted(set(grid.linspace(cfg["replica"]["alpha"])) | set(map(float, cfg["alpha"])))
+
+
+def replica_table(cfg: dict, regimes: dict, task_types: dict) -> pd.DataFrame:
+    """Replica curves to compute: one row per (group, setting, task type); `group` is a Figure 3 panel or fig4."""
+    panels = panel_table(cfg).drop(columns=["hue", "style"]).rename(columns={"panel": "group"})
+    fig4 = pd.DataFrame([{**r, **t, "regime": rn, "task_type": tn, "group": "fig4"}
+                         for rn, r in regimes.items() for tn, t in task_types.items()])
+    table = pd.concat([panels, fig4], ignore_index=True).assign(rho_pt=cfg["rho_pt"], a_pt=cfg["a_pt"])
+    return table
