@@ -1,0 +1,43 @@
+"""Atomic writes leave nothing half-written; provenance records hash inputs and outputs and spread 'synthetic'."""
+
+import pandas as pd
+import pytest
+
+from ptft import io, provenance
+
+
+def test_atomic_write_keeps_old_file_on_failure(tmp_path):
+    path = tmp_path / "x.csv"
+    io.write_csv(path, pd.DataFrame({"a": [1]}))
+    with pytest.raises(RuntimeError):
+        with io.atomic_path(path) as tmp:
+            tmp.write_text("partial")
+            raise RuntimeError("interrupted")
+    assert pd.read_csv(path)["a"].tolist() == [1]
+    assert [p.name for p in tmp_path.iterdir()] == ["x.csv"]
+
+
+def test_records_hash_inputs_and_inherit_synthetic(tmp_path):
+    data, table = tmp_path / "data.bin", tmp_path / "table.csv"
+    data.write_bytes(b"images")
+    provenance.write_records([data], [], data_source=provenance.SYNTHETIC, rule="prepare")
+    table.write_text("a\n1\n")
+    provenance.write_records([table], [data], rule="collect", seeds=[0, 1])
+    rec = io.read_json(provenance.record_path(table))
+    assert rec["inputs"] == {str(data): provenance.sha256(data)}
+    assert rec["sha256"] == provenance.sha256(table)
+    assert rec["data_source"] == provenance.SYNTHETIC
+    assert rec["seeds"] == [0, 1] and "numpy" in rec["packages"] and "commit" in rec["git"]
+
+
+def test_merge_sources_order():
+    assert provenance.merge_sources(None, "real", "generated") == "real"
+    assert provenance.merge_sources("real", provenance.SYNTHETIC) == provenance.SYNTHETIC
+    assert provenance.merge_sources(None) == "generated"
+
+
+def test_folder_hash_changes_with_content(tmp_path):
+    (tmp_path / "a").write_text("1")
+    h1 = provenance.sha256(tmp_path)
+    (tmp_path / "a").write_text("2")
+    assert provenance.sha256(tmp_path) != h1

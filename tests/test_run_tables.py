@@ -1,0 +1,59 @@
+"""Run tables: grids expand deterministically, shared runs appear once, rich runs get the small step."""
+
+from pathlib import Path
+
+import pandas as pd
+
+from ptft import config, grid
+from ptft.dln import experiments
+
+ROOT = Path(__file__).resolve().parents[1]
+DLN = config.load(ROOT / "config/config.yaml")["dln"]
+
+
+def test_run_id_is_stable_and_spelling_free():
+    assert grid.run_id({"a": 1, "b": 0.5}) == grid.run_id({"b": 0.5, "a": 1.0})
+    assert grid.run_id({"a": 1}) != grid.run_id({"a": 2})
+
+
+def test_expand_broadcasts_scalars():
+    table = grid.expand({"c_pt": [1e-3, 1.0], "lambda_pt": [0.0, 0.5]}, seed=3)
+    assert len(table) == 4 and set(table["seed"]) == {3}
+
+
+def test_gd_runs_shared_between_panels_appear_once():
+    runs = experiments.gd_run_table(DLN)
+    assert runs["run_id"].is_unique
+    # (c=1e-3, λ=0, γ=0, ρ_ft=0.1, ω=0) is in panels a, b, c, d and e: one run per seed and α.
+    sel = runs.query("c_pt == 1e-3 and lambda_pt == 0 and gamma_ft == 0 and rho_ft == 0.1 and omega == 0")
+    assert len(sel) == len(DLN["seeds"]) * len(DLN["alpha"])
+    panels = experiments.panel_table(DLN)
+    n_settings = len(panels[experiments.PANEL_KEYS].drop_duplicates())
+    assert len(runs) == n_settings * len(DLN["seeds"]) * len(DLN["alpha"])
+
+
+def test_rich_runs_get_the_small_step_and_tight_tolerance():
+    runs = experiments.gd_run_table(DLN)
+    rich = runs.query("lambda_pt == -1 and gamma_ft == 0")
+    assert (rich["lr"] == DLN["gd"]["lr_rich"]).all() and (rich["tol_train"] == DLN["gd"]["tol_train_rich"]).all()
+    lazy = runs.query("lambda_pt == 0")
+    assert (lazy["lr"] == DLN["gd"]["lr"]).all()
+
+
+def test_a_task_holds_every_alpha_and_setting_of_its_data():
+    runs = experiments.gd_run_table(DLN)
+    for task, rows in runs.groupby("task"):
+        assert rows[["rho_ft", "omega", "seed"]].drop_duplicates().shape[0] == 1, task
+        assert set(rows["alpha"]) == set(DLN["alpha"])
+
+
+def test_replica_alpha_contains_the_gd_alphas():
+    alphas = experiments.replica_alpha(DLN)
+    assert set(DLN["alpha"]) <= set(alphas) and alphas == sorted(alphas)
+
+
+def test_single_task_table():
+    runs = experiments.single_task_table(DLN)
+    s = DLN["single_task"]
+    assert len(runs) == len(s["c_pt"]) * len(s["lambda_pt"]) * len(DLN["seeds"]) * len(s["alpha"])
+    assert runs["run_id"].is_unique and isinstance(runs, pd.DataFrame)
