@@ -4,9 +4,11 @@ Pure functions of the `dln` config section. Runs shared by several panels appear
 of one seed, FT sparsity and overlap) is the unit of a job, because its runs share their design matrices.
 """
 
+import numpy as np
 import pandas as pd
 
 from ptft import grid
+from ptft.dln.theory import sqrt_k_ft
 
 KNOBS = ["c_pt", "lambda_pt", "gamma_ft"]
 TASK = ["rho_ft", "omega", "seed"]
@@ -30,6 +32,22 @@ def is_rich(lambda_pt, gamma_ft, gd: dict):
     return (lambda_pt < gd.get("rich_lambda_below", -0.999)) & (gamma_ft < gd.get("rich_gamma_below", 1e-3))
 
 
+def stable_lr(lr, *, n, dim, c_pt, lambda_pt, gamma_ft, rho_ft, a_pt, stable_step: float):
+    """Cap the step where GD would leave gradient flow: small N with a large readout or large weights.
+
+    One pathway moves as Δβ = −lr·(w² + v²)·XᵀX(β − β*)/N, which is stable for lr·(w² + v²)·λ_max/N < 2.
+    λ_max(XᵀX) ≈ (1 + √(N/D))² for x ~ N(0, I/D) (Marchenko–Pastur edge); (w² + v²) starts at c_FT,d ≤
+    √k_d/2 at β_PT = a_pt and grows to ≈ √(c_FT² + β²) with |β| up to ~3 teacher s.d. (1/√ρ_ft). [ours]
+    `stable_step` is the allowed lr·(w² + v²)·λ_max/N (2 = the stability edge); 0 or None disables the cap.
+    """
+    if not stable_step:
+        return lr
+    c_ft = sqrt_k_ft(a_pt, c_pt, lambda_pt, gamma_ft) / 2
+    weight = np.sqrt(c_ft**2 + 9.0 / rho_ft)
+    edge = (1 + np.sqrt(n / dim)) ** 2
+    return np.minimum(lr, stable_step * n / (edge * weight))
+
+
 def gd_run_table(cfg: dict) -> pd.DataFrame:
     """Every GD fine-tuning run: union of the panels' settings × seeds × α, with lr and tolerance per run."""
     settings = panel_table(cfg)[PANEL_KEYS].drop_duplicates()
@@ -41,6 +59,9 @@ def gd_run_table(cfg: dict) -> pd.DataFrame:
         lr=rich.map({True: cfg["gd"]["lr_rich"], False: cfg["gd"]["lr"]}),
         tol_train=rich.map({True: cfg["gd"]["tol_train_rich"], False: cfg["gd"]["tol_train"]}),
     )
+    runs["lr"] = stable_lr(runs["lr"], n=(runs["alpha"] * cfg["dim"]).round(), dim=cfg["dim"], c_pt=runs["c_pt"],
+                           lambda_pt=runs["lambda_pt"], gamma_ft=runs["gamma_ft"], rho_ft=runs["rho_ft"],
+                           a_pt=cfg["a_pt"], stable_step=cfg["gd"].get("stable_step"))
     runs["task"] = [task_id(*row) for row in runs[TASK].itertuples(index=False)]
     ids = KNOBS + TASK + ["alpha", "rho_pt", "dim", "a_pt", "pt"]
     return grid.with_ids(runs, ids).sort_values(["task", "alpha", *KNOBS], ignore_index=True)
