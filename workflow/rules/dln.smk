@@ -1,6 +1,7 @@
 # Diagonal linear networks: batched GD per task, aggregation, Figure 3, phase diagrams, the λ-independence check.
 from ptft.dln import experiments as dln_exp
 
+
 localrules:
     dln_collect,
     dln_single_task_collect,
@@ -23,30 +24,22 @@ if "dln" in config["arms"]:
     ]
 
 
-def dln_task_runs(wildcards):
-    return DLN_RUNS[DLN_RUNS["task"] == wildcards.task].to_dict("records")
-
-
-def dln_seed_runs(wildcards):
-    return DLN_SINGLE[DLN_SINGLE["seed"] == int(wildcards.seed)].to_dict("records")
-
-
 rule dln_gd:
     output:
         "results/dln/gd/{task}.csv",
+    log:
+        "logs/dln/gd/{task}.log",
+    conda:
+        ENV
+    threads: 1
+    resources:
+        runtime=120,
     params:
-        runs=dln_task_runs,
+        runs=lambda w: DLN_RUNS[DLN_RUNS["task"] == w.task].to_dict("records"),
         gd=DLN["gd"],
         argmin=DLN.get("argmin", True),
         alpha_pt=DLN.get("alpha_pt"),
         cache=lambda w: f"results/dln/gd/.partial/{w.task}",
-    log:
-        "logs/dln/gd/{task}.log",
-    threads: 1
-    resources:
-        runtime=120,
-    conda:
-        ENV
     script:
         "../scripts/dln_gd.py"
 
@@ -57,12 +50,12 @@ rule dln_collect:
     output:
         simulations="results/dln/simulations.csv",
         status=multiext("results/dln/tables/gd_status", ".csv", ".md"),
-    params:
-        run_ids=list(DLN_RUNS["run_id"]),
     log:
         "logs/dln/collect.log",
     conda:
         ENV
+    params:
+        run_ids=list(DLN_RUNS["run_id"]),
     script:
         "../scripts/dln_collect.py"
 
@@ -70,15 +63,15 @@ rule dln_collect:
 rule dln_single_task:
     output:
         "results/dln/single_task/seed={seed}.csv",
-    params:
-        runs=dln_seed_runs,
-        gd=DLN["gd"],
-        argmin=DLN.get("argmin", True),
     log:
         "logs/dln/single_task/seed={seed}.log",
-    threads: 1
     conda:
         ENV
+    threads: 1
+    params:
+        runs=lambda w: DLN_SINGLE[DLN_SINGLE["seed"] == int(w.seed)].to_dict("records"),
+        gd=DLN["gd"],
+        argmin=DLN.get("argmin", True),
     script:
         "../scripts/dln_single_task.py"
 
@@ -95,12 +88,12 @@ rule dln_single_task_collect:
             caption="../report/dln_single_task.rst",
             category="DLN",
         ),
-    params:
-        run_ids=list(DLN_SINGLE["run_id"]),
     log:
         "logs/dln/single_task_collect.log",
     conda:
         ENV
+    params:
+        run_ids=list(DLN_SINGLE["run_id"]),
     script:
         "../scripts/dln_single_task_collect.py"
 
@@ -116,13 +109,13 @@ rule dln_fig3:
             category="DLN",
         ),
         table=multiext("results/dln/tables/fig3_gd", ".csv", ".md", ".tex"),
-    params:
-        panels=dln_exp.panel_table(DLN).to_dict("records"),
-        dim=DLN["dim"],
     log:
         "logs/dln/fig3.log",
     conda:
         ENV
+    params:
+        panels=dln_exp.panel_table(DLN).to_dict("records"),
+        dim=DLN["dim"],
     script:
         "../scripts/dln_fig3.py"
 
@@ -135,11 +128,11 @@ rule dln_phase:
             caption="../report/dln_phase.rst",
             category="DLN",
         ),
-    params:
-        phase=DLN["phase"],
     log:
         "logs/dln/phase.log",
     conda:
         ENV
+    params:
+        phase=DLN["phase"],
     script:
         "../scripts/dln_phase.py"

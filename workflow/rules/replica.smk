@@ -27,23 +27,20 @@ if "dln" in config["arms"]:
     ]
 
 
-def replica_group(wildcards):
-    rows = REPLICA_SETTINGS[REPLICA_SETTINGS["group"] == wildcards.group]
-    return rows.to_dict("records")
-
-
 rule replica_curves:
     output:
         "results/dln/replica/{group}.csv",
-    params:
-        settings=replica_group,
-        alpha=REPLICA_ALPHA,
-        solver=REPLICA_SOLVER,
     log:
         "logs/dln/replica/{group}.log",
-    threads: 1
     conda:
         ENV
+    threads: 1
+    params:
+        settings=lambda w: REPLICA_SETTINGS.query("group == @w.group").to_dict(
+            "records"
+        ),
+        alpha=REPLICA_ALPHA,
+        solver=REPLICA_SOLVER,
     script:
         "../scripts/replica_curves.py"
 
@@ -67,14 +64,14 @@ rule replica_collect:
 rule replica_single_task:
     output:
         "results/dln/replica_single_task.csv",
-    params:
-        c_pt=DLN["single_task"]["c_pt"],
-        rho=DLN["single_task"]["rho"],
-        alpha=sorted(set(REPLICA_ALPHA) | set(DLN["single_task"]["alpha"])),
     log:
         "logs/dln/replica_single_task.log",
     conda:
         ENV
+    params:
+        c_pt=DLN["single_task"]["c_pt"],
+        rho=DLN["single_task"]["rho"],
+        alpha=sorted(set(REPLICA_ALPHA) | set(DLN["single_task"]["alpha"])),
     script:
         "../scripts/replica_single_task.py"
 
