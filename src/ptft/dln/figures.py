@@ -40,9 +40,10 @@ def draw_panel(ax, panel: pd.DataFrame, summary: pd.DataFrame, replica: pd.DataF
         line = sel(replica).sort_values("alpha")
         ax.plot(line["alpha"], line["mse"], color=color, ls=LINESTYLES[i % 4], lw=1.4)
         pts = sel(summary).sort_values("alpha")
-        ax.errorbar(pts["alpha"], pts["mean"], yerr=pts["ci95"], color=color, marker=MARKERS[i % 6], ls="none",
+        x = pts["alpha"] + 0.004 * (i - (len(styles) - 1) / 2)  # dodge the styles so their error bars stay apart
+        ax.errorbar(x, pts["mean"], yerr=pts["ci95"], color=color, marker=MARKERS[i % 6], ls="none",
                     ms=4, capsize=2)
-        ax.plot(pts["alpha"], pts["mse_argmin"], color=color, marker=MARKERS[i % 6], mfc="none", ls="none", ms=7,
+        ax.plot(x, pts["mse_argmin"], color=color, marker=MARKERS[i % 6], mfc="none", ls="none", ms=7,
                 alpha=0.6)
     handles = [plt.Line2D([], [], color=colors[h], lw=2, label=_fmt(hue, h)) for h in hues]
     handles += [plt.Line2D([], [], color="0.3", ls=LINESTYLES[i % 4], marker=MARKERS[i % 6], label=_fmt(style, s))
