@@ -17,6 +17,12 @@ def test_atomic_write_keeps_old_file_on_failure(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["x.csv"]
 
 
+def test_atomic_write_honours_umask(tmp_path):
+    path = tmp_path / "x.txt"
+    io.write_text(path, "x")
+    assert path.stat().st_mode & 0o777 == 0o666 & ~io._umask()
+
+
 def test_records_hash_inputs_and_inherit_synthetic(tmp_path):
     data, table = tmp_path / "data.bin", tmp_path / "table.csv"
     data.write_bytes(b"images")
