@@ -1,7 +1,8 @@
 """Provenance records: a `<output>.prov.json` beside every result saying which code, config, seeds and inputs made it.
 
 Record fields: output, sha256, rule, params, wildcards, config_hash, git {commit, dirty}, packages, seeds,
-inputs {path: sha256}, host, device, wall_s, finished, data_source. `ptft audit` walks these records back.
+inputs {path: sha256}, input_manifests {folder: {file: sha256}}, host, device, wall_s, finished, data_source.
+`ptft audit` walks these records back.
 """
 
 import contextlib
@@ -42,6 +43,13 @@ def sha256(path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+def manifest(folder) -> dict:
+    """{relative path: sha256} of every file under a folder input, so `ptft audit` can name extra or lost files."""
+    folder = Path(folder)
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.endswith(SUFFIX))
+    return {str(f.relative_to(folder)): sha256(f) for f in files}
 
 
 def config_hash(config) -> str:
@@ -92,6 +100,7 @@ def write_records(outputs, inputs, *, data_source=None, **fields) -> None:
         "host": platform.node(),
         "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "inputs": input_hashes,
+        "input_manifests": {p: manifest(p) for p in input_hashes if Path(p).is_dir()},
         "data_source": source,
         **fields,
     }

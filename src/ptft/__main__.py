@@ -1,0 +1,27 @@
+"""Command line: `ptft audit <output>...` (also `python -m ptft audit ...`)."""
+
+import argparse
+import sys
+
+from ptft import audit
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="ptft", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    cmd = sub.add_parser("audit", help="walk outputs back to every run and dataset; exit 1 on any problem")
+    cmd.add_argument("outputs", nargs="+", help="figures, tables or run files with a .prov.json beside them")
+    cmd.add_argument("--root", help="folder the pipeline ran in (default: inferred from each output's record)")
+    cmd.add_argument("--json", action="store_true", help="machine-readable report")
+    args = parser.parse_args(argv)
+
+    ok = True
+    for out in args.outputs:
+        lineage = audit.audit(out, root=args.root)
+        print(audit.as_json(lineage) if args.json else audit.summary(out, lineage))
+        ok &= lineage.ok
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

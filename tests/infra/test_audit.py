@@ -1,0 +1,81 @@
+"""`ptft audit` on a small hand-made lineage: dataset -> runs (folder) -> table -> figure."""
+
+import pytest
+
+from ptft import audit, provenance
+from ptft.__main__ import main
+
+FIELDS = dict(rule="r", params={}, wildcards={}, config_hash="h", seeds=[0], device="cpu", wall_s=0.0)
+
+
+@pytest.fixture
+def lineage_dir(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "resources").mkdir()
+    (tmp_path / "resources/data.bin").write_bytes(b"dataset")
+    runs = tmp_path / "results/arm/runs"
+    runs.mkdir(parents=True)
+    for seed in (0, 1):
+        (runs / f"{seed}.csv").write_text(f"seed,mse\n{seed},0.1\n")
+        provenance.write_records([f"results/arm/runs/{seed}.csv"], ["resources/data.bin"], **FIELDS, data_source="real")
+    (tmp_path / "results/arm/table.csv").write_text("mse\n0.1\n")
+    provenance.write_records(["results/arm/table.csv"], ["results/arm/runs"], **FIELDS)
+    (tmp_path / "results/arm/fig.png").write_bytes(b"png")
+    provenance.write_records(["results/arm/fig.png"], ["results/arm/table.csv"], **FIELDS)
+    return tmp_path
+
+
+def kinds(lineage):
+    return sorted((f.kind, f.path) for f in lineage.findings)
+
+
+def test_clean_lineage_passes_and_reaches_the_dataset(lineage_dir):
+    lin = audit.audit(lineage_dir / "results/arm/fig.png")
+    assert lin.ok, lin.findings
+    # The runs folder has no record of its own; its files do, and lead on to the dataset.
+    assert set(lin.records) == {"results/arm/fig.png", "results/arm/table.csv", "results/arm/runs/0.csv",
+                                "results/arm/runs/1.csv"}
+    assert set(lin.leaves) == {"resources/data.bin"}
+    assert main(["audit", str(lineage_dir / "results/arm/fig.png")]) == 0
+
+
+def test_root_is_inferred_from_elsewhere(lineage_dir, monkeypatch, tmp_path_factory):
+    monkeypatch.chdir(tmp_path_factory.mktemp("elsewhere"))
+    assert audit.audit(lineage_dir / "results/arm/fig.png").ok
+
+
+def test_tampered_run_is_changed(lineage_dir, capsys):
+    (lineage_dir / "results/arm/runs/1.csv").write_text("seed,mse\n1,0.0\n")
+    lin = audit.audit("results/arm/fig.png")
+    assert ("changed", "results/arm/runs") in kinds(lin)
+    assert main(["audit", "results/arm/fig.png"]) == 1
+    assert "CHANGED" in capsys.readouterr().out
+
+
+def test_missing_and_extra_runs(lineage_dir):
+    (lineage_dir / "results/arm/runs/0.csv").unlink()
+    (lineage_dir / "results/arm/runs/2.csv").write_text("seed,mse\n2,0.1\n")
+    found = kinds(audit.audit("results/arm/table.csv"))
+    assert ("missing", "results/arm/runs/0.csv") in found
+    assert ("extra", "results/arm/runs/2.csv") in found
+
+
+def test_tampered_output_and_missing_input(lineage_dir):
+    (lineage_dir / "results/arm/fig.png").write_bytes(b"edited by hand")
+    (lineage_dir / "results/arm/table.csv").unlink()
+    assert kinds(audit.audit("results/arm/fig.png")) == [("changed", "results/arm/fig.png"),
+                                                         ("missing", "results/arm/table.csv")]
+
+
+def test_output_without_record_and_incomplete_record(lineage_dir):
+    (lineage_dir / "notes.txt").write_text("hand made")
+    assert kinds(audit.audit("notes.txt")) == [("no record", "notes.txt")]
+    rec = provenance.record_path("results/arm/fig.png")
+    rec.write_text(rec.read_text().replace('"seeds"', '"seedz"'))
+    assert [f.kind for f in audit.audit("results/arm/fig.png").findings] == ["incomplete"]
+
+
+def test_dataset_leaf_is_rehashed(lineage_dir):
+    assert audit.audit("results/arm/runs/0.csv").leaves == {"resources/data.bin": provenance.sha256("resources/data.bin")}
+    (lineage_dir / "resources/data.bin").write_bytes(b"another dataset")
+    assert ("changed", "resources/data.bin") in kinds(audit.audit("results/arm/runs/0.csv"))

@@ -1,0 +1,74 @@
+"""GPU-slot allocator, on CPU with fake device lists: each concurrent job gets its own device."""
+
+import multiprocessing as mp
+import time
+
+import pytest
+
+from ptft.gpu_slots import NoFreeSlot, gpu_slot, visible_devices
+
+
+def _job(lock_dir, devices, hold_s, queue):
+    env = {}
+    with gpu_slot(devices=devices, lock_dir=lock_dir, env=env) as got:
+        start = time.monotonic()
+        time.sleep(hold_s)
+        queue.put((env["CUDA_VISIBLE_DEVICES"], got, start, time.monotonic()))
+
+
+def test_concurrent_jobs_never_share_a_device(tmp_path):
+    """6 processes, 2 fake devices: intervals on one device never overlap (exact), every job ran."""
+    ctx = mp.get_context("fork")
+    queue = ctx.Queue()
+    procs = [ctx.Process(target=_job, args=(tmp_path, ["0", "1"], 0.3, queue)) for _ in range(6)]
+    for p in procs:
+        p.start()
+    results = [queue.get(timeout=60) for _ in procs]
+    for p in procs:
+        p.join(timeout=60)
+        assert p.exitcode == 0
+    assert {r[0] for r in results} <= {"0", "1"}
+    assert all([r[0]] == r[1] for r in results)
+    for device in ("0", "1"):
+        spans = sorted((s, e) for d, _, s, e in results if d == device)
+        assert all(prev_end <= start for (_, prev_end), (start, _) in zip(spans, spans[1:]))
+
+
+def test_slot_sets_and_restores_env(tmp_path):
+    env = {"CUDA_VISIBLE_DEVICES": "2,3"}
+    with gpu_slot(devices=visible_devices(env), lock_dir=tmp_path, env=env) as got:
+        assert got == ["2"] and env["CUDA_VISIBLE_DEVICES"] == "2"
+        with gpu_slot(devices=["2", "3"], lock_dir=tmp_path, env={}) as other:
+            assert other == ["3"]
+    assert env["CUDA_VISIBLE_DEVICES"] == "2,3"
+
+
+def test_two_devices_for_one_job(tmp_path):
+    env = {}
+    with gpu_slot(2, devices=["0", "1", "2"], lock_dir=tmp_path, env=env) as got:
+        assert got == ["0", "1"] and env["CUDA_VISIBLE_DEVICES"] == "0,1"
+    assert "CUDA_VISIBLE_DEVICES" not in env
+
+
+def test_timeout_when_all_busy(tmp_path):
+    with gpu_slot(devices=["0"], lock_dir=tmp_path, env={}):
+        with pytest.raises(NoFreeSlot), gpu_slot(devices=["0"], lock_dir=tmp_path, env={}, timeout_s=0.2):
+            pass
+
+
+def test_too_many_devices_requested(tmp_path):
+    with pytest.raises(ValueError, match="2 GPU"), gpu_slot(2, devices=["0"], lock_dir=tmp_path, env={}):
+        pass
+
+
+def test_noop_without_cuda_or_under_slurm(tmp_path):
+    assert visible_devices({"CUDA_VISIBLE_DEVICES": ""}) == []
+    env = {"CUDA_VISIBLE_DEVICES": ""}
+    with gpu_slot(env=env, lock_dir=tmp_path) as got:
+        assert got == [] and env == {"CUDA_VISIBLE_DEVICES": ""}
+    env = {"SLURM_JOB_ID": "7", "CUDA_VISIBLE_DEVICES": "0"}
+    with gpu_slot(env=env, lock_dir=tmp_path) as got:
+        assert got == [] and env["CUDA_VISIBLE_DEVICES"] == "0"
+    with gpu_slot(0, devices=["0"], lock_dir=tmp_path, env=env) as got:
+        assert got == []
+    assert not list(tmp_path.iterdir())

@@ -1,0 +1,99 @@
+"""Provenance on the tiny pipeline run: a complete record beside every output, `ptft audit` passes on the clean
+run and fails on a tampered or missing input, a lost run makes aggregation fail loudly, and the HTML report builds."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ptft import audit, collect, provenance
+
+pytestmark = pytest.mark.slow
+
+
+def outputs(workdir: Path):
+    """Every result file (not records, not hidden scratch folders)."""
+    return sorted(p for p in (workdir / "results").rglob("*") if p.is_file() and not p.name.endswith(provenance.SUFFIX)
+                  and not any(part.startswith(".") for part in p.relative_to(workdir).parts))
+
+
+def ptft_audit(workdir, *paths):
+    return subprocess.run([sys.executable, "-m", "ptft", "audit", *paths], cwd=workdir, capture_output=True, text=True)
+
+
+@pytest.fixture
+def run_copy(tiny_workdir, tmp_path):
+    """A private copy of the tiny run, safe to tamper with."""
+    dst = tmp_path / "run"
+    shutil.copytree(tiny_workdir, dst, symlinks=True)
+    return dst
+
+
+def test_every_output_has_a_complete_record(tiny_workdir):
+    files = outputs(tiny_workdir)
+    assert len(files) > 10
+    for path in files:
+        rec_path = provenance.record_path(path)
+        assert rec_path.exists(), f"no record for {path}"
+        rec = pd.read_json(rec_path, typ="series").to_dict()
+        assert not audit.missing_fields(rec), (path, audit.missing_fields(rec))
+        assert rec["sha256"] == provenance.sha256(path), path
+        assert rec["data_source"] in provenance.SOURCE_ORDER, path
+        assert rec["git"]["commit"] and {"torch", "snakemake", "python"} <= set(rec["packages"]), path
+        assert rec["output"] == str(path.relative_to(tiny_workdir))
+
+
+def test_audit_passes_on_the_clean_run(tiny_workdir):
+    out = ptft_audit(tiny_workdir, "results/scorecard.md", "results/dln/figures/fig3.pdf")
+    assert out.returncode == 0, out.stdout + out.stderr
+    lineage = audit.audit(tiny_workdir / "results/scorecard.md")
+    rules = {rec["rule"] for rec in lineage.records.values()}
+    assert {"scorecard", "dln_collect", "dln_gd"} <= rules, rules
+
+
+def test_audit_fails_on_a_tampered_run(run_copy):
+    run = sorted((run_copy / "results/dln/gd").glob("*.csv"))[0]
+    run.write_text(run.read_text().replace("0.", "0.9", 1))
+    out = ptft_audit(run_copy, "results/dln/figures/fig3.pdf")
+    assert out.returncode == 1 and "CHANGED" in out.stdout and run.name in out.stdout, out.stdout
+
+
+def test_audit_fails_on_a_missing_input(run_copy):
+    (run_copy / "results/dln/simulations.csv").unlink()
+    out = ptft_audit(run_copy, "results/scorecard.md")
+    assert out.returncode == 1 and "MISSING" in out.stdout and "simulations.csv" in out.stdout, out.stdout
+
+
+def test_lost_run_fails_aggregation_loudly(run_copy, pipeline_cmd):
+    """A run table row without a result: the collect rule stops with MissingRunsError naming the count."""
+    run = sorted((run_copy / "results/dln/gd").glob("*.csv"))[0]
+    df = pd.read_csv(run)
+    df.iloc[1:].to_csv(run, index=False)
+    cmd = pipeline_cmd(run_copy, "--cores", "1", "--allowed-rules", "dln_collect", "--forcerun", "dln_collect",
+                       "--", "results/dln/simulations.csv")
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    log = out.stdout + out.stderr + "".join(p.read_text() for p in (run_copy / "logs/dln").glob("collect*.log"))
+    assert out.returncode != 0 and "MissingRunsError" in log and "missing" in log, log[-3000:]
+
+
+def test_check_complete_raises_or_reports():
+    expected = pd.DataFrame({"run_id": ["a", "b", "c"]})
+    found = pd.DataFrame({"run_id": ["a", "c"]})
+    with pytest.raises(collect.MissingRunsError, match="1 of 3 runs missing"):
+        collect.check_complete(found, expected)
+    assert list(collect.check_complete(found, expected, allow_missing=True)["run_id"]) == ["b"]
+
+
+def test_html_report_shows_every_figure_with_caption(run_copy, pipeline_cmd):
+    cmd = pipeline_cmd(run_copy, "--cores", "1", "--report", "results/report.html")
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, (out.stdout + out.stderr)[-3000:]
+    html = (run_copy / "results/report.html").read_text()
+    figures = [p for p in outputs(run_copy) if p.suffix == ".png"]
+    assert figures
+    for fig in figures:
+        assert fig.name in html, fig.name
+    assert "Scorecard" in html and "Provenance" in html and "data source" in html

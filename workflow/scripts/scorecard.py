@@ -1,0 +1,14 @@
+"""Reproduction scorecard: every claim of the paper with its verdict and numbers, from the enabled arms' tables."""
+
+import pandas as pd
+
+from ptft import io, scorecard
+from ptft.provenance import input_source, tracked
+
+with tracked(snakemake, data_source="generated"):
+    tables = {name: pd.read_csv(path) for name, path in snakemake.input.items()}
+    sources = {name: input_source(path) for name, path in snakemake.input.items()}
+    card = scorecard.evaluate(tables, sources)
+    io.write_csv(snakemake.output.csv, card)
+    io.write_text(snakemake.output.md, scorecard.to_markdown(card))
+    print(card[["claim_id", "verdict", "value"]].to_string(index=False))
