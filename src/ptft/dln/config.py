@@ -29,7 +29,7 @@ def check_config(section: dict) -> None:
             raise ConfigError(f"dln.panels.{name}.style: {panel['style']!r} equals hue; expected two different knobs")
         for rho_ft in panel["rho_ft"]:
             for omega in panel["omega"]:
-                _check_task(f"dln.panels.{name}", rho_pt, rho_ft, omega, dim)
+                _check_task(f"dln.panels.{name}.rho_ft/omega", rho_pt, rho_ft, omega, dim)
     single = section["single_task"]
     if round(single["rho"] * dim) < 1:
         raise ConfigError(f"dln.single_task.rho: {single['rho']} with dim = {dim} gives no teacher coordinates")

@@ -11,6 +11,8 @@ an upper bound converges monotonically, with no overshoot even at K = 1e-24, whe
 integrand is analytic and needs no prox solve at the quadrature nodes at all.
 """
 
+from functools import lru_cache
+
 import numpy as np
 from numpy.polynomial.legendre import leggauss
 
@@ -50,7 +52,8 @@ def prox_q(z, g, sqrt_k):
     if np.any(sqrt_k <= 0):
         raise ValueError("prox_q needs sqrt_k > 0 (K = 0 is a penalty that is infinite off zero)")
     t = _t_root(np.abs(z), g, sqrt_k)
-    return np.sign(z) * 0.5 * sqrt_k * np.sinh(t)
+    # The clip only removes rounding (|x| ≤ |z| holds exactly) so that the prox never expands.
+    return np.sign(z) * np.minimum(0.5 * sqrt_k * np.sinh(t), np.abs(z))
 
 
 def prox_residual(x, z, g, sqrt_k):
@@ -58,12 +61,19 @@ def prox_residual(x, z, g, sqrt_k):
     return x - z + 0.5 * g * np.arcsinh(2.0 * x / sqrt_k)
 
 
-def channel_nodes(s, g, tau2, sqrt_k, *, n_z=24, n_t=24, n_gl=8):
+@lru_cache(maxsize=16)
+def _reference_grids(n_z, n_t, n_gl):
+    """The (s, g)-free parts of the rule: Z-grid in SDs, t-grid fractions, Gauss–Legendre on [0, 1]."""
+    gl_x, gl_w = leggauss(n_gl)
+    return np.linspace(0.0, Z_MAX_SD, n_z + 1), np.linspace(0.0, 1.0, n_t + 1)[1:-1], 0.5 * (gl_x + 1), 0.5 * gl_w
+
+
+def channel_nodes(s, g, tau2, sqrt_k, *, n_z=16, n_t=16, n_gl=8):
     """Quadrature over Z = B* + s·V ≥ 0 for G groups, B* ~ N(0, tau2), so Z ~ N(0, tau2 + s²).
 
     Arguments: scalars s > 0, g ≥ 0; arrays tau2, sqrt_k of shape (G,).
-    Returns (x, z, w), each (G, n): nodes B̂ = x, Z = z and weights w with Σ_n w·f(x, z) = E[f(B̂, Z)]
-    for any f even under (x, z) → (−x, −z) (the factor 2 for Z < 0 is in w).
+    Returns (t, x, z, w), each (G, n): nodes t, B̂ = x, Z = z and weights w with Σ_n w·f(x, z) = E[f(B̂, Z)]
+    for any f even under (x, z) → (−x, −z) (the factor 2 for Z < 0 is in w). Z − B̂ = g·t/2 exactly.
     Panels in t are the union of two grids, so both scales are resolved: Z-uniform breakpoints (the
     Gaussian's scale) and t-uniform ones (where x grows exponentially in t, past the soft threshold).
     Composite n_gl-point Gauss–Legendre on each panel; all node counts are fixed, so the rule varies
@@ -72,15 +82,14 @@ def channel_nodes(s, g, tau2, sqrt_k, *, n_z=24, n_t=24, n_gl=8):
     tau2, sqrt_k = np.asarray(tau2, dtype=np.float64), np.asarray(sqrt_k, dtype=np.float64)
     sd = np.sqrt(tau2 + s * s)[:, None]
     sk = sqrt_k[:, None]
-    t_by_z = _t_root(sd * np.linspace(0.0, Z_MAX_SD, n_z + 1), g, sk)
-    t_by_t = t_by_z[:, -1:] * np.linspace(0.0, 1.0, n_t + 1)
-    breaks = np.sort(np.concatenate([t_by_z, t_by_t[:, 1:-1]], axis=1), axis=1)
+    z_grid, t_fractions, gl_x, gl_w = _reference_grids(n_z, n_t, n_gl)
+    t_by_z = _t_root(sd * z_grid, g, sk)
+    breaks = np.sort(np.concatenate([t_by_z, t_by_z[:, -1:] * t_fractions], axis=1), axis=1)
     left, width = breaks[:, :-1, None], np.diff(breaks, axis=1)[:, :, None]
-    gl_x, gl_w = leggauss(n_gl)
-    t = (left + 0.5 * width * (gl_x + 1.0)).reshape(len(sd), -1)
-    w_t = (0.5 * width * gl_w).reshape(len(sd), -1)
+    t = (left + width * gl_x).reshape(len(sd), -1)
+    w_t = (width * gl_w).reshape(len(sd), -1)
     x = 0.5 * sk * np.sinh(t)
     z = x + 0.5 * g * t
     dz_dt = 0.5 * sk * np.cosh(t) + 0.5 * g
     density = np.exp(-0.5 * (z / sd) ** 2) / (sd * np.sqrt(2.0 * np.pi))
-    return x, z, 2.0 * w_t * dz_dt * density
+    return t, x, z, 2.0 * w_t * dz_dt * density

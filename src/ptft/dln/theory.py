@@ -80,8 +80,8 @@ def pt_end_state(beta_pt, c_pt, lambda_pt):
     Gradient flow turns (w⁺, v⁺) by a hyperbolic angle τ and (w⁻, v⁻) by −τ, so from the conservation laws
     w± = w0·cosh τ ± v0·sinh τ, v± = v0·cosh τ ± w0·sinh τ with β = c·sinh 2τ, i.e. τ = ½·asinh(β_PT/c).
     This one form covers every λ ∈ [−1, 1] including 0 and ±1, and gives (w⁺ + w⁻)² = c(1+λ)(1 + √(1+(β/c)²)).
-    The difference terms are evaluated as ((w0 − v0)·e^τ + (w0 + v0)·e^−τ)/2 with w0 − v0 = cλ/(w0 + v0),
-    so the decaying pathway keeps full relative precision when τ is large.
+    The difference terms are evaluated as ((w0 − v0)·e^τ + (w0 + v0)·e^−τ)/2, so the decaying pathway keeps
+    full relative precision when τ is large.
     Arguments broadcast; each output has the broadcast shape.
     """
     beta, c, lam = np.broadcast_arrays(*(np.asarray(a, dtype=np.float64) for a in (beta_pt, c_pt, lambda_pt)))
@@ -89,7 +89,10 @@ def pt_end_state(beta_pt, c_pt, lambda_pt):
     v0 = np.sqrt(c * (1.0 - lam) / 2.0)
     tau = 0.5 * np.arcsinh(beta / c)
     ep, em = np.exp(tau), np.exp(-tau)
-    plus, minus = w0 + v0, c * lam / (w0 + v0)  # w0 + v0 ≥ √c > 0
+    # w0 − v0 two ways: cλ/(w0 + v0) keeps relative precision near λ = 0 (w0 − v0 would cancel); the direct
+    # difference is exact at λ = ±1, so that w⁺ + w⁻ = 0 at λ = −1 (frozen features) and v⁺ + v⁻ = 0 at λ = 1.
+    plus = w0 + v0  # ≥ √c > 0
+    minus = np.where(np.abs(lam) >= 0.5, w0 - v0, c * lam / plus)
     w_pos = 0.5 * (plus * ep + minus * em)
     v_pos = 0.5 * (plus * ep - minus * em)
     w_neg = 0.5 * (minus * ep + plus * em)
@@ -119,7 +122,9 @@ def _ell_of_u(u):
         # h(u)/u = asinh(u) − (√(1+u²) − 1)/u, kept finite as u → ∞ (then ℓ → 1 from above).
         h_over_u = np.arcsinh(big_u) - (np.sqrt(1.0 + 1.0 / (big_u * big_u)) - 1.0 / big_u)
         large = np.arcsinh(big_u) / h_over_u
-    return np.where(au <= _U_SPLIT, small, np.where(np.isinf(au), 1.0, large))
+    ell = np.where(au <= _U_SPLIT, small, np.where(np.isinf(au), 1.0, large))
+    # [1, 2] holds exactly; rounding can overshoot by an ulp near u = 0.
+    return np.clip(ell, 1.0, 2.0)
 
 
 def l_order(beta_ft, beta_pt, c_pt, lambda_pt, gamma_ft):
@@ -146,4 +151,5 @@ def pt_dependence(beta_ft, beta_pt, c_pt, lambda_pt, gamma_ft):
     den = np.hypot(c, beta_pt_a) * cf
     with np.errstate(divide="ignore", invalid="ignore"):
         s = np.where(den > 0.0, num / np.where(den > 0.0, den, 1.0), 0.0)
+    s = np.clip(s, 0.0, 1.0)  # s < 1 exactly; rounding reaches 1 when c ≪ |β_PT|
     return (1.0 - l_order(beta_ft, beta_pt, c_pt, lambda_pt, gamma_ft)) * s

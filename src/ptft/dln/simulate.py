@@ -1,0 +1,114 @@
+"""DLN simulations: draw a task, pretrain (oracle or learned), fine-tune many settings in one batched GD call.
+
+Each row of the returned tables is one setting (c_pt, lambda_pt, gamma_ft[, lr]) on the same data; its GD
+error is set beside the Theorem 4.1 prediction (the minimum-penalty interpolator on the same data).
+Errors are exact test MSEs ‖β̂ − β*‖²/D, valid for inputs x ~ N(0, I_D/D).
+"""
+
+import time
+
+import numpy as np
+import pandas as pd
+
+from ptft.dln import tasks, theory
+from ptft.dln.gd import GDOptions, gradient_descent
+from ptft.dln.solve import min_penalty_interpolator
+
+
+def _knobs(settings, gd):
+    """(c, λ, γ, lr) arrays of length R from the settings table; a missing or NaN lr falls back to gd.lr."""
+    c = settings["c_pt"].to_numpy(dtype=np.float64)
+    lam = settings["lambda_pt"].to_numpy(dtype=np.float64)
+    gam = settings["gamma_ft"].to_numpy(dtype=np.float64) if "gamma_ft" in settings else np.zeros_like(c)
+    lr = settings["lr"].to_numpy(dtype=np.float64) if "lr" in settings else np.full_like(c, np.nan)
+    return c, lam, gam, np.where(np.isnan(lr), gd.lr, lr)
+
+
+def param_mse(beta_hat, beta_star):
+    """Exact test MSE ‖β̂ − β*‖²/D per column of β̂ (D, R) against β* (D,)."""
+    return np.mean((beta_hat - beta_star[:, None]) ** 2, axis=0)
+
+
+def argmin_mse(X, y, sqrt_k, beta_star):
+    """Test MSE of the Theorem 4.1 interpolator for each column of sqrt_k (D, R); NaN where some √k_d = 0.
+
+    Identical penalty profiles (e.g. settings differing only in lr) are solved once.
+    """
+    unique, inverse = np.unique(sqrt_k, axis=1, return_inverse=True)
+    out = np.full(unique.shape[1], np.nan)
+    for j in range(unique.shape[1]):
+        if np.all(unique[:, j] > 0.0):
+            out[j] = np.mean((min_penalty_interpolator(X, y, unique[:, j]) - beta_star) ** 2)
+    return out[inverse.ravel()]
+
+
+def _pretrain(task, c, lam, lr, *, dim, seed, gd, pt, alpha_pt, device):
+    """The PT end state (D, R) per setting, the β_PT it encodes, and extra PT columns (learned PT only)."""
+    if pt == "oracle":
+        beta_pt = np.broadcast_to(task.beta_pt[:, None], (dim, len(c)))
+        return theory.pt_end_state(beta_pt, c, lam), beta_pt, {}
+    if pt != "learned":
+        raise ValueError(f"pt must be 'oracle' or 'learned', got {pt!r}")
+    if alpha_pt is None:
+        raise ValueError("pt='learned' needs alpha_pt (N_PT = round(alpha_pt*dim) PT samples)")
+    X, y = tasks.training_data(task.beta_pt, round(alpha_pt * dim), seed, "pt_train_x")
+    res = gradient_descent(X, y, theory.init_state(c, lam, dim), lr=lr, options=gd, device=device)
+    extra = {
+        "alpha_pt": alpha_pt, "pt_mse": param_mse(res.beta, task.beta_pt), "pt_train_mse": res.train_mse,
+        "pt_steps": res.steps, "pt_converged": res.converged, "pt_diverged": res.diverged, "pt_drift": res.drift,
+    }
+    return res.state, res.beta, extra
+
+
+def simulate_task(*, dim, alpha, rho_pt, rho_ft, omega, seed, settings, a_pt=1.0, gd=GDOptions(), pt="oracle",
+                  alpha_pt=None, argmin=True, device="cpu"):
+    """Fine-tune every setting of `settings` on one PT/FT task and return one row per setting (REFERENCE §2, §4).
+
+    settings: DataFrame with columns c_pt, lambda_pt, gamma_ft and optionally lr (overrides gd.lr per run).
+    pt="oracle" builds the PT end state in closed form from β_PT = β*_PT; pt="learned" pretrains with batched
+    GD from init_state on round(alpha_pt·dim) samples (same per-run lr) and carries the learned β_PT into
+    both the FT re-initialisation and the Theorem 4.1 penalty. FT uses round(alpha·dim) samples; all settings
+    share the data and advance in one batched GD call. wall_s is that call's wall time, shared by its
+    batch_size rows. mse_argmin is NaN when argmin=False or the penalty has √k_d = 0 (λ = −1 with γ = 0).
+    """
+    task = tasks.make_task(dim=dim, rho_pt=rho_pt, rho_ft=rho_ft, omega=omega, seed=seed, a_pt=a_pt)
+    c, lam, gam, lr = _knobs(settings, gd)
+    state, beta_pt, extra = _pretrain(task, c, lam, lr, dim=dim, seed=seed, gd=gd, pt=pt, alpha_pt=alpha_pt, device=device)
+    ft_state = theory.ft_reinit(*state, gam)
+    beta_ft0 = ft_state[0] * ft_state[1] - ft_state[2] * ft_state[3]
+    X, y = tasks.training_data(task.beta_ft, round(alpha * dim), seed, "ft_train_x")
+    start = time.perf_counter()
+    res = gradient_descent(X, y, ft_state, lr=lr, options=gd, device=device)
+    wall = time.perf_counter() - start
+    sqrt_k = theory.sqrt_k_ft(beta_pt, c, lam, gam)
+    return pd.DataFrame({
+        "c_pt": c, "lambda_pt": lam, "gamma_ft": gam, "rho_pt": rho_pt, "rho_ft": rho_ft, "omega": omega,
+        "alpha": alpha, "dim": dim, "seed": seed, "a_pt": a_pt, "pt": pt,
+        "mse": param_mse(res.beta, task.beta_ft),
+        "mse_argmin": argmin_mse(X, y, sqrt_k, task.beta_ft) if argmin else np.nan,
+        "train_mse": res.train_mse, "steps": res.steps, "converged": res.converged, "diverged": res.diverged,
+        "lr": lr, "drift": res.drift, "beta_ft0_max": np.abs(beta_ft0).max(axis=0),
+        "wall_s": wall, "batch_size": len(c), **extra,
+    })
+
+
+def simulate_single_task(*, dim, alpha, rho, seed, settings, gd=GDOptions(), argmin=True, device="cpu"):
+    """Pretraining alone from init_state(c, λ) on a sparse Gaussian teacher (Exp 4: the error must not depend on λ).
+
+    settings: DataFrame with columns c_pt, lambda_pt and optionally lr. The teacher has N(0, 1/rho) entries
+    on round(rho·dim) coordinates; round(alpha·dim) samples. mse_argmin uses √k = 2·c_pt.
+    """
+    beta_star = tasks.single_task_teacher(dim=dim, rho=rho, seed=seed)
+    c, lam, _, lr = _knobs(settings, gd)
+    X, y = tasks.training_data(beta_star, round(alpha * dim), seed, "pt_train_x")
+    start = time.perf_counter()
+    res = gradient_descent(X, y, theory.init_state(c, lam, dim), lr=lr, options=gd, device=device)
+    wall = time.perf_counter() - start
+    sqrt_k = np.broadcast_to(2.0 * c, (dim, len(c)))
+    return pd.DataFrame({
+        "c_pt": c, "lambda_pt": lam, "alpha": alpha, "dim": dim, "seed": seed, "rho_ft": rho,
+        "mse": param_mse(res.beta, beta_star),
+        "mse_argmin": argmin_mse(X, y, sqrt_k, beta_star) if argmin else np.nan,
+        "train_mse": res.train_mse, "steps": res.steps, "converged": res.converged, "diverged": res.diverged,
+        "lr": lr, "drift": res.drift, "wall_s": wall, "batch_size": len(c),
+    })
