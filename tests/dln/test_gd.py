@@ -41,7 +41,12 @@ def literal_gd(X, y, state, lr, steps):
     w_pos, v_pos, w_neg, v_neg = (s.copy() for s in state)
     for _ in range(steps):
         g = X.T @ (X @ (w_pos * v_pos - w_neg * v_neg) - y[:, None]) / len(y)
-        w_pos, v_pos, w_neg, v_neg = w_pos - lr * g * v_pos, v_pos - lr * g * w_pos, w_neg + lr * g * v_neg, v_neg + lr * g * w_neg
+        w_pos, v_pos, w_neg, v_neg = (
+            w_pos - lr * g * v_pos,
+            v_pos - lr * g * w_pos,
+            w_neg + lr * g * v_neg,
+            v_neg + lr * g * w_neg,
+        )
     return w_pos, v_pos, w_neg, v_neg
 
 
@@ -61,7 +66,9 @@ def test_conservation_drift_vanishes_with_step_size(data):
     # Each step multiplies the invariants by (1 − η²g²): total drift O(η). Quartering lr must cut it ≥ 3×.
     X, beta_pt, _ = data
     state = theory.init_state(np.array([0.05, 0.5]), np.array([-0.5, 0.5]), D)
-    drifts = [gradient_descent(X, X @ beta_pt, state, lr=lr, options=GDOptions(**TIGHT)).drift for lr in [1.6, 0.4, 0.1]]
+    drifts = [
+        gradient_descent(X, X @ beta_pt, state, lr=lr, options=GDOptions(**TIGHT)).drift for lr in [1.6, 0.4, 0.1]
+    ]
     assert np.all(drifts[0] > 3 * drifts[1]) and np.all(drifts[1] > 3 * drifts[2])
     assert np.all(drifts[2] < 1e-2)
     # and the drift reported is the one in the returned state (relative to c)

@@ -12,8 +12,29 @@ from ptft.dln.gd import GDOptions
 from ptft.dln.simulate import simulate_single_task, simulate_task
 
 FAST = GDOptions(max_steps=200_000, num_threads=1)
-COLUMNS = ["c_pt", "lambda_pt", "gamma_ft", "rho_pt", "rho_ft", "omega", "alpha", "dim", "seed", "a_pt", "pt", "mse",
-           "mse_argmin", "train_mse", "steps", "converged", "diverged", "lr", "drift", "beta_ft0_max", "wall_s"]
+COLUMNS = [
+    "c_pt",
+    "lambda_pt",
+    "gamma_ft",
+    "rho_pt",
+    "rho_ft",
+    "omega",
+    "alpha",
+    "dim",
+    "seed",
+    "a_pt",
+    "pt",
+    "mse",
+    "mse_argmin",
+    "train_mse",
+    "steps",
+    "converged",
+    "diverged",
+    "lr",
+    "drift",
+    "beta_ft0_max",
+    "wall_s",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -27,8 +48,10 @@ def settings(c=(1e-3, 0.1), lam=(-0.9, 0.0, 0.9), gamma=(0.0, 1.0)):
     return pd.DataFrame(list(itertools.product(c, lam, gamma)), columns=["c_pt", "lambda_pt", "gamma_ft"])
 
 
-@pytest.mark.parametrize("dim, rho_pt, rho_ft, omega", [(1000, 0.1, 0.1, 0.0), (1000, 0.1, 0.01, 1.0), (500, 0.1, 0.9, 0.0),
-                                                        (300, 0.2, 0.1, 0.5)])
+@pytest.mark.parametrize(
+    "dim, rho_pt, rho_ft, omega",
+    [(1000, 0.1, 0.1, 0.0), (1000, 0.1, 0.01, 1.0), (500, 0.1, 0.9, 0.0), (300, 0.2, 0.1, 0.5)],
+)
 def test_teachers_have_exact_group_sizes(dim, rho_pt, rho_ft, omega):
     task = tasks.make_task(dim=dim, rho_pt=rho_pt, rho_ft=rho_ft, omega=omega, seed=3, a_pt=1.5)
     n_pt, n_ft = round(rho_pt * dim), round(rho_ft * dim)
@@ -44,12 +67,15 @@ def test_ft_teacher_variance():
     assert np.var(task.beta_ft[task.support_ft]) == pytest.approx(10.0, rel=0.05)
 
 
-@pytest.mark.parametrize("rho_pt, rho_ft, omega, message", [
-    (0.05, 0.1, 1.0, r"omega\*rho_ft <= rho_pt"),
-    (0.5, 0.6, 0.0, r"rho_pt \+ \(1-omega\)\*rho_ft <= 1"),
-    (0.1, 1.5, 0.0, "rho_ft"),
-    (0.1, 0.1, -0.1, "omega"),
-])
+@pytest.mark.parametrize(
+    "rho_pt, rho_ft, omega, message",
+    [
+        (0.05, 0.1, 1.0, r"omega\*rho_ft <= rho_pt"),
+        (0.5, 0.6, 0.0, r"rho_pt \+ \(1-omega\)\*rho_ft <= 1"),
+        (0.1, 1.5, 0.0, "rho_ft"),
+        (0.1, 0.1, -0.1, "omega"),
+    ],
+)
 def test_infeasible_tasks_name_the_condition(rho_pt, rho_ft, omega, message):
     with pytest.raises(ValueError, match=message):
         tasks.make_task(dim=100, rho_pt=rho_pt, rho_ft=rho_ft, omega=omega, seed=0)

@@ -161,7 +161,12 @@ def test_l_order_limits():
 def test_l_order_and_pd_match_finite_differences_of_log_q():
     # ℓ = ∂log q/∂log|β_FT|, PD = ∂log q/∂log|β_PT| with k from Theorem 4.1; central differences, step 1e-5.
     h = 1e-5
-    for beta_ft, beta_pt, c, lam, gamma in [(0.8, 1.0, 0.1, 0.0, 0.0), (2.0, 0.5, 1e-3, -0.9, 0.3), (0.05, 3.0, 1.0, 0.5, 1.0)]:
+    for beta_ft, beta_pt, c, lam, gamma in [
+        (0.8, 1.0, 0.1, 0.0, 0.0),
+        (2.0, 0.5, 1e-3, -0.9, 0.3),
+        (0.05, 3.0, 1.0, 0.5, 1.0),
+    ]:
+
         def log_q(bf, bp):
             return np.log(theory.q_k(bf, theory.sqrt_k_ft(bp, c, lam, gamma) ** 2))
 

@@ -72,10 +72,10 @@ def conserved(w_pos, v_pos, w_neg, v_neg):
 
 
 def conservation_drift(initial, final):
-    """Relative drift of the invariants per run: max_d max_Q |Q_d(final) − Q_d(initial)| / c_d, with c_d = (w⁺w⁻ + v⁺v⁻)(initial).
+    """Relative drift of the invariants per run: max_d max_Q |Q_d(final) − Q_d(initial)| / c_d.
 
-    For the PT initialisation c_d = c_pt; after FT re-initialisation c_d = c_FT,d. Coordinates with c_d = 0
-    (λ = −1 and γ = 0) never move and are skipped. States are (D, R) tuples; returns (R,).
+    c_d = (w⁺w⁻ + v⁺v⁻) of the initial state: c_pt for the PT initialisation, c_FT,d after FT re-initialisation.
+    Coordinates with c_d = 0 (λ = −1 and γ = 0) never move and are skipped. States are (D, R) tuples; returns (R,).
     """
     q0, q1 = conserved(*initial), conserved(*final)
     scale = q0[2]
@@ -171,7 +171,9 @@ def _descend(X, Y, p, m, lr, options):
         p[:, idx], m[:, idx] = pa, ma
         beta_a, mse_a = _train_mse(X, Ya, pa, ma)
         tiny = torch.finfo(torch.float64).tiny
-        change = torch.linalg.norm(beta_a - prev_beta[:, idx], dim=0) / torch.clamp(torch.linalg.norm(beta_a, dim=0), min=tiny)
+        change = torch.linalg.norm(beta_a - prev_beta[:, idx], dim=0) / torch.clamp(
+            torch.linalg.norm(beta_a, dim=0), min=tiny
+        )
         prev_beta[:, idx] = beta_a
         bad = ~torch.isfinite(mse_a) | (mse_a > threshold[idx]) | ~torch.isfinite(beta_a).all(dim=0)
         status.record(idx_np, done, *(t.cpu().numpy() for t in (mse_a, change, bad)), options)

@@ -54,14 +54,33 @@ def _pretrain(task, c, lam, lr, *, dim, seed, gd, pt, alpha_pt, device):
     X, y = tasks.training_data(task.beta_pt, round(alpha_pt * dim), seed, "pt_train_x")
     res = gradient_descent(X, y, theory.init_state(c, lam, dim), lr=lr, options=gd, device=device)
     extra = {
-        "alpha_pt": alpha_pt, "pt_mse": param_mse(res.beta, task.beta_pt), "pt_train_mse": res.train_mse,
-        "pt_steps": res.steps, "pt_converged": res.converged, "pt_diverged": res.diverged, "pt_drift": res.drift,
+        "alpha_pt": alpha_pt,
+        "pt_mse": param_mse(res.beta, task.beta_pt),
+        "pt_train_mse": res.train_mse,
+        "pt_steps": res.steps,
+        "pt_converged": res.converged,
+        "pt_diverged": res.diverged,
+        "pt_drift": res.drift,
     }
     return res.state, res.beta, extra
 
 
-def simulate_task(*, dim, alpha, rho_pt, rho_ft, omega, seed, settings, a_pt=1.0, gd=GDOptions(), pt="oracle",
-                  alpha_pt=None, argmin=True, device="cpu"):
+def simulate_task(
+    *,
+    dim,
+    alpha,
+    rho_pt,
+    rho_ft,
+    omega,
+    seed,
+    settings,
+    a_pt=1.0,
+    gd=GDOptions(),
+    pt="oracle",
+    alpha_pt=None,
+    argmin=True,
+    device="cpu",
+):
     """Fine-tune every setting of `settings` on one PT/FT task and return one row per setting (REFERENCE §2, §4).
 
     settings: DataFrame with columns c_pt, lambda_pt, gamma_ft and optionally lr (overrides gd.lr per run).
@@ -73,7 +92,9 @@ def simulate_task(*, dim, alpha, rho_pt, rho_ft, omega, seed, settings, a_pt=1.0
     """
     task = tasks.make_task(dim=dim, rho_pt=rho_pt, rho_ft=rho_ft, omega=omega, seed=seed, a_pt=a_pt)
     c, lam, gam, lr = _knobs(settings, gd)
-    state, beta_pt, extra = _pretrain(task, c, lam, lr, dim=dim, seed=seed, gd=gd, pt=pt, alpha_pt=alpha_pt, device=device)
+    state, beta_pt, extra = _pretrain(
+        task, c, lam, lr, dim=dim, seed=seed, gd=gd, pt=pt, alpha_pt=alpha_pt, device=device
+    )
     ft_state = theory.ft_reinit(*state, gam)
     beta_ft0 = ft_state[0] * ft_state[1] - ft_state[2] * ft_state[3]
     X, y = tasks.training_data(task.beta_ft, round(alpha * dim), seed, "ft_train_x")
@@ -81,15 +102,33 @@ def simulate_task(*, dim, alpha, rho_pt, rho_ft, omega, seed, settings, a_pt=1.0
     res = gradient_descent(X, y, ft_state, lr=lr, options=gd, device=device)
     wall = time.perf_counter() - start
     sqrt_k = theory.sqrt_k_ft(beta_pt, c, lam, gam)
-    return pd.DataFrame({
-        "c_pt": c, "lambda_pt": lam, "gamma_ft": gam, "rho_pt": rho_pt, "rho_ft": rho_ft, "omega": omega,
-        "alpha": alpha, "dim": dim, "seed": seed, "a_pt": a_pt, "pt": pt,
-        "mse": param_mse(res.beta, task.beta_ft),
-        "mse_argmin": argmin_mse(X, y, sqrt_k, task.beta_ft) if argmin else np.nan,
-        "train_mse": res.train_mse, "steps": res.steps, "converged": res.converged, "diverged": res.diverged,
-        "lr": lr, "drift": res.drift, "beta_ft0_max": np.abs(beta_ft0).max(axis=0),
-        "wall_s": wall, "batch_size": len(c), **extra,
-    })
+    return pd.DataFrame(
+        {
+            "c_pt": c,
+            "lambda_pt": lam,
+            "gamma_ft": gam,
+            "rho_pt": rho_pt,
+            "rho_ft": rho_ft,
+            "omega": omega,
+            "alpha": alpha,
+            "dim": dim,
+            "seed": seed,
+            "a_pt": a_pt,
+            "pt": pt,
+            "mse": param_mse(res.beta, task.beta_ft),
+            "mse_argmin": argmin_mse(X, y, sqrt_k, task.beta_ft) if argmin else np.nan,
+            "train_mse": res.train_mse,
+            "steps": res.steps,
+            "converged": res.converged,
+            "diverged": res.diverged,
+            "lr": lr,
+            "drift": res.drift,
+            "beta_ft0_max": np.abs(beta_ft0).max(axis=0),
+            "wall_s": wall,
+            "batch_size": len(c),
+            **extra,
+        }
+    )
 
 
 def simulate_single_task(*, dim, alpha, rho, seed, settings, gd=GDOptions(), argmin=True, device="cpu"):
@@ -105,10 +144,23 @@ def simulate_single_task(*, dim, alpha, rho, seed, settings, gd=GDOptions(), arg
     res = gradient_descent(X, y, theory.init_state(c, lam, dim), lr=lr, options=gd, device=device)
     wall = time.perf_counter() - start
     sqrt_k = np.broadcast_to(2.0 * c, (dim, len(c)))
-    return pd.DataFrame({
-        "c_pt": c, "lambda_pt": lam, "alpha": alpha, "dim": dim, "seed": seed, "rho_ft": rho,
-        "mse": param_mse(res.beta, beta_star),
-        "mse_argmin": argmin_mse(X, y, sqrt_k, beta_star) if argmin else np.nan,
-        "train_mse": res.train_mse, "steps": res.steps, "converged": res.converged, "diverged": res.diverged,
-        "lr": lr, "drift": res.drift, "wall_s": wall, "batch_size": len(c),
-    })
+    return pd.DataFrame(
+        {
+            "c_pt": c,
+            "lambda_pt": lam,
+            "alpha": alpha,
+            "dim": dim,
+            "seed": seed,
+            "rho_ft": rho,
+            "mse": param_mse(res.beta, beta_star),
+            "mse_argmin": argmin_mse(X, y, sqrt_k, beta_star) if argmin else np.nan,
+            "train_mse": res.train_mse,
+            "steps": res.steps,
+            "converged": res.converged,
+            "diverged": res.diverged,
+            "lr": lr,
+            "drift": res.drift,
+            "wall_s": wall,
+            "batch_size": len(c),
+        }
+    )

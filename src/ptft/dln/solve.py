@@ -37,6 +37,7 @@ def _newton_step(X, sqrt_k, theta, grad):
             ridge = max(ridge * 100.0, 1e-14 * np.trace(hess) / len(grad))
     raise np.linalg.LinAlgError("dual Hessian is not positive definite even with a ridge")
 
+
 def _line_search(nu, step, phi, slope, X, y, sqrt_k):
     """Backtracking (Armijo) step length along the Newton direction; returns (t, φ, β, θ) at ν + t·step.
 
@@ -91,6 +92,9 @@ def min_penalty_interpolator_batch(X, y, sqrt_k, *, rtol=1e-10, max_iter=200):
     y = np.asarray(y, dtype=np.float64)
     cols = [y if y.ndim == 1 else y[:, r] for r in range(sqrt_k.shape[1])]
     return np.stack(
-        [min_penalty_interpolator(X, cols[r], sqrt_k[:, r], rtol=rtol, max_iter=max_iter) for r in range(sqrt_k.shape[1])],
+        [
+            min_penalty_interpolator(X, cols[r], sqrt_k[:, r], rtol=rtol, max_iter=max_iter)
+            for r in range(sqrt_k.shape[1])
+        ],
         axis=1,
     )

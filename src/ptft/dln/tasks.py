@@ -36,11 +36,13 @@ def group_counts(dim, rho_pt, rho_ft, omega):
     n_overlap = round(omega * n_ft)
     if n_overlap > n_pt:
         raise ValueError(
-            f"infeasible task: omega*rho_ft <= rho_pt violated ({n_overlap} overlap coordinates > {n_pt} PT coordinates)"
+            f"infeasible task: omega*rho_ft <= rho_pt violated "
+            f"({n_overlap} overlap coordinates > {n_pt} PT coordinates)"
         )
     if n_pt + n_ft - n_overlap > dim:
         raise ValueError(
-            f"infeasible task: rho_pt + (1-omega)*rho_ft <= 1 violated ({n_pt} + {n_ft - n_overlap} coordinates > D = {dim})"
+            f"infeasible task: rho_pt + (1-omega)*rho_ft <= 1 violated "
+            f"({n_pt} + {n_ft - n_overlap} coordinates > D = {dim})"
         )
     return n_pt, n_ft, n_overlap
 
@@ -61,7 +63,10 @@ def ft_teacher(dim, support_pt, n_ft, n_overlap, rho_ft, gen):
     outside = np.setdiff1d(np.arange(dim), support_pt)
     support = np.sort(
         np.concatenate(
-            [gen.choice(support_pt, size=n_overlap, replace=False), gen.choice(outside, size=n_ft - n_overlap, replace=False)]
+            [
+                gen.choice(support_pt, size=n_overlap, replace=False),
+                gen.choice(outside, size=n_ft - n_overlap, replace=False),
+            ]
         )
     )
     beta = np.zeros(dim)
