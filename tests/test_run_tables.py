@@ -32,12 +32,22 @@ def test_gd_runs_shared_between_panels_appear_once():
     assert len(runs) == n_settings * len(DLN["seeds"]) * len(DLN["alpha"])
 
 
-def test_rich_runs_get_the_small_step_and_tight_tolerance():
-    runs = experiments.gd_run_table(DLN)
-    rich = runs.query("lambda_pt == -1 and gamma_ft == 0")
-    assert (rich["lr"] == DLN["gd"]["lr_rich"]).all() and (rich["tol_train"] == DLN["gd"]["tol_train_rich"]).all()
+def test_rich_runs_get_their_step_and_tight_tolerance():
+    gd = {**DLN["gd"], "lr": 0.5, "lr_rich": 0.05, "stable_step": 0}
+    runs = experiments.gd_run_table({**DLN, "gd": gd})
+    rich = runs.query("lambda_pt < -0.999 and gamma_ft == 0")
+    assert len(rich) and (rich["lr"] == 0.05).all() and (rich["tol_train"] == gd["tol_train_rich"]).all()
     lazy = runs.query("lambda_pt == 0")
-    assert (lazy["lr"] == DLN["gd"]["lr"]).all()
+    assert (lazy["lr"] == 0.5).all() and (lazy["tol_train"] == gd["tol_train"]).all()
+
+
+def test_stable_step_caps_lr_where_gd_would_leave_the_flow():
+    """lr·(w²+v²)·λ_max/N ≤ stable_step: a large readout at small N gets a smaller step, nothing else changes."""
+    kw = dict(dim=400, c_pt=1e-3, lambda_pt=0.0, rho_ft=0.1, a_pt=1.0, stable_step=1.0)
+    small_n_big_readout = experiments.stable_lr(0.5, n=20, gamma_ft=10.0, **kw)
+    assert small_n_big_readout < 0.5
+    assert experiments.stable_lr(0.5, n=200, gamma_ft=1.0, **kw) == 0.5
+    assert experiments.stable_lr(0.5, n=20, gamma_ft=10.0, **{**kw, "stable_step": 0}) == 0.5
 
 
 def test_a_task_holds_every_alpha_and_setting_of_its_data():
