@@ -1,0 +1,1 @@
+"""Modular-arithmetic Transformers: pretraining and fine-tuning small Transformers across initialisation grids."""

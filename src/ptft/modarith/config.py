@@ -1,0 +1,48 @@
+"""Cross-field checks of the `modarith` config section that the JSON schema cannot state."""
+
+from ptft.config import ConfigError
+from ptft.modarith import tasks
+
+
+def _is_prime(n: int) -> bool:
+    return n >= 2 and all(n % k for k in range(2, int(n**0.5) + 1))
+
+
+def _check_families(families: dict) -> None:
+    for name, spec in families.items():
+        for key in ("pt_task", "ft_task"):
+            try:
+                ops = tasks.task_ops(spec[key])
+            except KeyError as err:
+                raise ConfigError(f"modarith.families.{name}.{key}: {err.args[0]}") from None
+            if len(ops) != len(set(ops)):
+                raise ConfigError(f"modarith.families.{name}.{key}: {spec[key]!r} repeats an operation")
+        if len(tasks.task_ops(spec["ft_task"])) != 1:
+            raise ConfigError(f"modarith.families.{name}.ft_task: {spec['ft_task']!r}; expected one operation")
+
+
+def check_config(section: dict) -> None:
+    """Raise ConfigError naming the key when a modarith setting is inconsistent (types/ranges: the schema)."""
+    p = section["p"]
+    if not _is_prime(p):
+        raise ConfigError(f"modarith.p: {p} is not prime; expected a prime (the tasks live in Z/pZ)")
+    _check_families(section["families"])
+    n_pt = round(section["pt_train_frac"] * p * p)
+    if n_pt >= p * p:
+        raise ConfigError(f"modarith.pt_train_frac: {section['pt_train_frac']} leaves no test pairs at p = {p}")
+    for frac in section["ft_train_frac"]:
+        if frac > section["pt_train_frac"]:
+            raise ConfigError(f"modarith.ft_train_frac: {frac} exceeds pt_train_frac = {section['pt_train_frac']}; "
+                              "expected ≤ (FT train pairs are drawn from the PT train pairs, the test pairs from "
+                              "neither)")
+        if round(frac * p * p) < 1:
+            raise ConfigError(f"modarith.ft_train_frac: {frac} gives no FT train pair at p = {p}")
+    arch = section["model"]
+    if arch["d_model"] % arch["n_heads"]:
+        raise ConfigError(f"modarith.model.n_heads: {arch['n_heads']} does not divide d_model = {arch['d_model']}")
+    base = section["base"]
+    for name, sweep in section["sweeps"].items():
+        (knob, values), = sweep.items()
+        if base[knob] not in values:
+            raise ConfigError(f"modarith.sweeps.{name}.{knob}: {values} lacks the base value {base[knob]}; "
+                              "expected the base in every sweep (the curves of a figure share it)")

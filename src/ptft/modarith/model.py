@@ -1,0 +1,99 @@
+"""A small Transformer in the style of Nanda et al. (2023), plain PyTorch: no LayerNorm, ReLU MLP, readout at "=".
+
+Parameter groups by name prefix (the knobs act on these): `embed`, `pos_embed` (the early layers),
+`blocks.<i>.attn`, `blocks.<i>.mlp`, and `unembed` (the readout re-initialised at fine-tuning).
+"""
+
+import math
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+from torch.nn.utils import skip_init
+
+
+def _normal(shape, std: float, generator: torch.Generator) -> nn.Parameter:
+    return nn.Parameter(torch.randn(*shape, generator=generator) * std)
+
+
+class Attention(nn.Module):
+    """Multi-head causal self-attention without biases (Nanda et al.); weights N(0, 1/fan_in)."""
+
+    def __init__(self, d_model: int, n_heads: int, generator: torch.Generator):
+        super().__init__()
+        d_head, std = d_model // n_heads, 1 / math.sqrt(d_model)
+        self.n_heads = n_heads
+        self.W_Q = _normal((d_model, d_model), std, generator)
+        self.W_K = _normal((d_model, d_model), std, generator)
+        self.W_V = _normal((d_model, d_model), std, generator)
+        self.W_O = _normal((d_model, d_model), std, generator)
+
+    def forward(self, x: torch.Tensor, last_only: bool) -> torch.Tensor:
+        """x (n, ctx, d) -> (n, q, d) with q = 1 if `last_only` (only the "=" position is read out) else ctx."""
+        n, ctx, d = x.shape
+        h = self.n_heads
+        q_in = x[:, -1:] if last_only else x
+        q = (q_in @ self.W_Q).view(n, q_in.shape[1], h, d // h).transpose(1, 2)  # (n, h, q, d_head)
+        k = (x @ self.W_K).view(n, ctx, h, d // h).transpose(1, 2)
+        v = (x @ self.W_V).view(n, ctx, h, d // h).transpose(1, 2)
+        scores = q @ k.transpose(-1, -2) / math.sqrt(d // h)  # (n, h, q, ctx)
+        # Causal mask aligned on the last position: query i may see keys 0..(ctx − q + i).
+        mask = torch.ones(q.shape[2], ctx, dtype=torch.bool, device=x.device).tril(ctx - q.shape[2])
+        att = scores.masked_fill(~mask, float("-inf")).softmax(-1)
+        return (att @ v).transpose(1, 2).reshape(n, q.shape[2], d) @ self.W_O
+
+
+class MLP(nn.Module):
+    """ReLU MLP with biases; weights N(0, 1/fan_in), biases zero."""
+
+    def __init__(self, d_model: int, d_mlp: int, generator: torch.Generator):
+        super().__init__()
+        self.W_in = _normal((d_model, d_mlp), 1 / math.sqrt(d_model), generator)
+        self.b_in = nn.Parameter(torch.zeros(d_mlp))
+        self.W_out = _normal((d_mlp, d_model), 1 / math.sqrt(d_mlp), generator)
+        self.b_out = nn.Parameter(torch.zeros(d_model))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.relu(x @ self.W_in + self.b_in) @ self.W_out + self.b_out
+
+
+class Block(nn.Module):
+    def __init__(self, d_model: int, n_heads: int, d_mlp: int, generator: torch.Generator):
+        super().__init__()
+        self.attn = Attention(d_model, n_heads, generator)
+        self.mlp = MLP(d_model, d_mlp, generator)
+
+    def forward(self, x: torch.Tensor, last_only: bool) -> torch.Tensor:
+        x = (x[:, -1:] if last_only else x) + self.attn(x, last_only)
+        return x + self.mlp(x)
+
+
+class Transformer(nn.Module):
+    """tokens (n, n_ctx) int64 -> logits (n, n_out) at the last position.
+
+    The last block computes only the last position: with causal attention nothing else reaches the readout,
+    so this is exact and saves most of the compute of a 4-token sequence.
+    """
+
+    def __init__(self, *, vocab: int, n_out: int, n_ctx: int, d_model: int, n_heads: int, d_mlp: int,
+                 n_layers: int, seed: int):
+        super().__init__()
+        if d_model % n_heads:
+            raise ValueError(f"d_model = {d_model} is not divisible by n_heads = {n_heads}")
+        g = torch.Generator().manual_seed(seed)
+        std = 1 / math.sqrt(d_model)  # embeddings as Nanda et al.: N(0, 1/d_model)
+        # skip_init: the layers' own initialisers would draw from the global RNG; every draw here uses `g`.
+        self.embed = skip_init(nn.Embedding, vocab, d_model)
+        self.embed.weight = _normal((vocab, d_model), std, g)
+        self.pos_embed = _normal((n_ctx, d_model), std, g)
+        self.blocks = nn.ModuleList(Block(d_model, n_heads, d_mlp, g) for _ in range(n_layers))
+        # The readout keeps nn.Linear's default law U(±1/√d_model), drawn from `g`: the fresh FT head
+        # (knobs.reset_head, nn.Linear.reset_parameters) then has the PT head's initial law when γ_ft = c_pt.
+        self.unembed = skip_init(nn.Linear, d_model, n_out, bias=False)
+        self.unembed.weight = nn.Parameter((torch.rand(n_out, d_model, generator=g) * 2 - 1) * std)
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        x = self.embed(tokens) + self.pos_embed
+        for i, block in enumerate(self.blocks):
+            x = block(x, last_only=i == len(self.blocks) - 1)
+        return self.unembed(x[:, -1])

@@ -1,0 +1,67 @@
+"""Run tables of the modarith arm: the config's grid expanded into PT runs, FT runs and the jobs that batch them.
+
+Knob settings: the `base` setting plus, for each named sweep, the base with that sweep's one knob changed
+(one-at-a-time sweeps, as the figures plot one knob at a time). PT runs depend on (pt_task, seed, alpha_rel,
+c_pt) only, so families that pretrain on the same task share them and γ_ft never re-runs a pretraining.
+"""
+
+import pandas as pd
+
+from ptft import grid
+
+KNOBS = ("alpha_rel", "c_pt", "gamma_ft")
+PT_KEYS = ("pt_task", "seed", "alpha_rel", "c_pt")
+
+
+def knob_settings(base: dict, sweeps: dict) -> pd.DataFrame:
+    """One row per distinct knob setting: the base, and the base with the knob of one sweep changed.
+
+    `sweeps` = {name: {knob: [values]}} (one knob per sweep).
+    """
+    rows = [dict(base)] + [{**base, knob: value} for sweep in sweeps.values()
+                           for knob, values in sweep.items() for value in values]
+    return pd.DataFrame(rows, columns=list(KNOBS)).drop_duplicates(ignore_index=True)
+
+
+def ft_runs(*, p: int, families: dict, seeds, ft_train_frac, base: dict, sweeps: dict) -> pd.DataFrame:
+    """One row per FT run: family, pt_task, ft_task, seed, knobs, ft_train_frac, run_id, pt_run_id, ft_job."""
+    fam = pd.DataFrame([{"family": name, **spec} for name, spec in families.items()])
+    table = (fam.merge(knob_settings(base, sweeps), how="cross")
+             .merge(pd.DataFrame({"seed": list(seeds)}), how="cross")
+             .merge(pd.DataFrame({"ft_train_frac": list(ft_train_frac)}), how="cross")
+             .assign(p=p))
+    table = grid.with_ids(table, ["p", "family", "pt_task", "ft_task", "seed", *KNOBS, "ft_train_frac"])
+    table = grid.with_ids(table, ["p", *PT_KEYS], name="pt_run_id")
+    # One FT job per (family, ft_train_frac): its members share the data size, so none is padded.
+    return grid.with_ids(table, ["p", "family", "ft_train_frac"], name="ft_job")
+
+
+def pt_runs(ft: pd.DataFrame) -> pd.DataFrame:
+    """The distinct PT runs the FT table needs, with `pt_job` = the PT task (one job per task)."""
+    pt = ft.drop_duplicates("pt_run_id")[["p", *PT_KEYS, "pt_run_id"]].reset_index(drop=True)
+    return pt.assign(pt_job=pt["pt_task"])
+
+
+def tables(section: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(pt, ft) run tables of a validated `modarith` config section."""
+    ft = ft_runs(p=section["p"], families=section["families"], seeds=section["seeds"],
+                 ft_train_frac=section["ft_train_frac"], base=section["base"], sweeps=section["sweeps"])
+    return pt_runs(ft), ft
+
+
+def members(table: pd.DataFrame, column: str, job: str) -> list[dict]:
+    """The rows of one job as plain dicts (for a rule's `params:`), in a stable order."""
+    rows = table[table[column] == job].sort_values("run_id" if "run_id" in table else "pt_run_id")
+    return [{k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()} for row in rows.to_dict("records")]
+
+
+def workdir(phase: str, job: str, settings: dict, rows: list[dict]) -> str:
+    """Checkpoint + history folder of a job; other settings or members give another one (never a stale resume)."""
+    key = grid.run_id({"settings": settings, "members": rows}, length=12)
+    return f"results/modarith/work/{phase}/{job}/{key}"
+
+
+def pt_model(ft: pd.DataFrame, ft_job: str) -> str:
+    """The PT ensemble an FT job starts from (one PT task per FT job)."""
+    (pt_task,) = set(ft.loc[ft["ft_job"] == ft_job, "pt_task"])
+    return f"results/modarith/pt/{pt_task}/model.pt"

@@ -1,0 +1,39 @@
+"""The modarith config section: shipped configs pass; inconsistent ones fail naming the key."""
+
+import copy
+from pathlib import Path
+
+import pytest
+
+from ptft import config
+
+ROOT = Path(__file__).resolve().parents[2]
+BASE = config.load(ROOT / "config/config.yaml")
+
+
+@pytest.mark.parametrize("extra", [[], ["config/paper.yaml"], ["tests/configs/tiny.yaml"]])
+def test_shipped_configs_are_valid(extra):
+    config.validate(config.load(ROOT / "config/config.yaml", *(ROOT / e for e in extra)))
+
+
+BAD = [
+    (lambda m: m.update(p=21), "modarith.p"),
+    (lambda m: m.update(p=1), "modarith.p"),
+    (lambda m: m.update(ft_train_frac=[0.9]), "modarith.ft_train_frac"),
+    (lambda m: m["families"]["new"].update(ft_task="div"), "modarith.families.new.ft_task"),
+    (lambda m: m["families"]["new"].update(ft_task="add+mul"), "modarith.families.new.ft_task"),
+    (lambda m: m["families"]["new"].update(pt_task="add+add"), "modarith.families.new.pt_task"),
+    (lambda m: m["model"].update(n_heads=3), "modarith.model.n_heads"),
+    (lambda m: m["sweeps"].update(relative={"alpha_rel": [2.0]}), "modarith.sweeps.relative"),
+    (lambda m: m["sweeps"].update(both={"alpha_rel": [1.0], "c_pt": [1.0]}), "modarith.sweeps.both"),
+    (lambda m: m["base"].update(c_pt=0.0), "modarith.base.c_pt"),
+    (lambda m: m.update(unknown=1), "modarith"),
+]
+
+
+@pytest.mark.parametrize("edit,key", BAD, ids=[k for _, k in BAD])
+def test_bad_values_name_the_key(edit, key):
+    cfg = copy.deepcopy(BASE)
+    edit(cfg["modarith"])
+    with pytest.raises(config.ConfigError, match=key.replace(".", r"\.")):
+        config.validate(cfg)

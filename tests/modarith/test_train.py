@@ -1,0 +1,101 @@
+"""Training: a tiny PT→FT round trip lowers the loss and is deterministic on CPU; a batched ensemble gives each
+member's single-run result; resume equals an uninterrupted run; a diverging member is recorded and isolated.
+Tolerances: bitwise for determinism and resume; atol 1e-5 on parameters / 1e-6 on losses for batched vs
+single (batched matmuls may sum in another order)."""
+
+import math
+
+import pandas as pd
+import pytest
+import torch
+
+from ptft.modarith import jobs, runs, train
+
+P = 7
+SETTINGS = {
+    "p": P, "pt_train_frac": 0.6, "model": {"d_model": 16, "n_heads": 2, "d_mlp": 32, "n_layers": 1},
+    "generalise_acc": 0.5, "early_layers": ["embed", "pos_embed"], "head": "unembed",
+    "pt": {"steps": 30, "lr": 1e-2, "weight_decay": 1.0, "betas": [0.9, 0.98], "eval_every": 10, "stop_loss": 1e-3,
+           "stop_early": False},
+    "ft": {"steps": 20, "lr": 1e-2, "weight_decay": 1.0, "betas": [0.9, 0.98], "eval_every": 5, "stop_loss": 1e-3,
+           "stop_early": False},
+}
+SECTION = {"p": P, "seeds": [0, 1], "ft_train_frac": [0.3],
+           "families": {"subset": {"pt_task": "add+mul", "ft_task": "add"}},
+           "base": {"alpha_rel": 1.0, "c_pt": 1.0, "gamma_ft": 1.0},
+           "sweeps": {"relative": {"alpha_rel": [1.0, 2.0]}, "readout": {"gamma_ft": [0.1, 1.0]}}}
+
+
+def round_trip(tmp_path):
+    pt_rows, ft_rows = runs.tables(SECTION)
+    states, pt_table = jobs.pretrain(pt_rows.to_dict("records"), SETTINGS, workdir=tmp_path / "pt", device="cpu")
+    ft_table = jobs.finetune(ft_rows.to_dict("records"), SETTINGS, states, workdir=tmp_path / "ft", device="cpu")
+    return states, pt_table, ft_table
+
+
+def test_round_trip_lowers_the_loss_and_is_deterministic(tmp_path):
+    torch.set_num_threads(1)
+    states, pt_table, ft_table = round_trip(tmp_path / "a")
+    evals = jobs.evals_table(tmp_path / "a" / "ft")
+    first = evals[evals["step"] == evals["step"].min()].set_index("run_id")["train_loss"]
+    assert (ft_table.set_index("run_id")["train_loss"] < first).all()
+    assert (pt_table["train_loss"] < math.log(P)).all()  # below chance-level cross-entropy
+    assert not ft_table["diverged"].any() and (ft_table["steps"] == SETTINGS["ft"]["steps"]).all()
+    states2, pt2, ft2 = round_trip(tmp_path / "b")
+    assert pt_table.equals(pt2.assign(wall_s=pt_table["wall_s"]))
+    assert ft_table.drop(columns="wall_s").equals(ft2.drop(columns="wall_s"))
+    assert all(torch.equal(states[k][n], states2[k][n]) for k in states for n in states[k])
+
+
+def members(seeds, alpha_rel):
+    return [train.pt_member(P, SETTINGS["model"], seed=s, alpha_rel=a, c_pt=1.0, early_prefixes=["embed"])
+            for s, a in zip(seeds, alpha_rel)]
+
+
+def fit(models, seeds, workdir, **overrides):
+    kw = dict(steps=25, lr=1e-2, weight_decay=1.0, betas=(0.9, 0.98), eval_every=5, stop_loss=1e-3,
+              stop_early=False, generalise_acc=0.5) | overrides
+    data = lambda part: [train.member_data(P, "add", s, part=part, pt_train_frac=0.6, ft_train_frac=0.6)  # noqa: E731
+                         for s in seeds]
+    return train.train(models, run_ids=[f"r{i}" for i in range(len(models))], train_data=data("pt_train"),
+                       test_data=data("test"), workdir=workdir, device="cpu", **kw)
+
+
+@pytest.mark.parametrize("stop_early,stop_loss", [(False, 1e-3), (True, 1.8)])
+def test_batched_members_equal_single_runs(tmp_path, stop_early, stop_loss):
+    """stop_early with a loose stop_loss: members stop at different steps, and frozen members stay frozen."""
+    seeds, alphas = [0, 1, 2], [1.0, 2.0, 0.5]
+    ens, status = fit(members(seeds, alphas), seeds, tmp_path / "batch", stop_early=stop_early, stop_loss=stop_loss)
+    for e, (s, a) in enumerate(zip(seeds, alphas)):
+        one, (single,) = fit(members([s], [a]), [s], tmp_path / f"single{e}", stop_early=stop_early,
+                             stop_loss=stop_loss)
+        for k in ("steps", "converged", "diverged", "steps_to_generalise"):
+            assert status[e][k] == single[k] or (math.isnan(status[e][k]) and math.isnan(single[k])), k
+        for k in ("train_loss", "test_loss", "test_acc"):
+            assert status[e][k] == pytest.approx(single[k], abs=1e-5), k
+        got, want = ens.member_state(e), one.member_state(0)
+        assert all(torch.allclose(got[n], want[n], atol=1e-5) for n in want)
+    if stop_early:
+        assert len({s["steps"] for s in status}) > 1, "the test needs members that stop at different steps"
+
+
+def test_resume_equals_an_uninterrupted_run(tmp_path):
+    seeds = [0, 1]
+    ens, status = fit(members(seeds, [1.0, 2.0]), seeds, tmp_path / "straight")
+    fit(members(seeds, [1.0, 2.0]), seeds, tmp_path / "resumed", steps=10)  # "interrupted" after 10 steps
+    ens2, status2 = fit(members(seeds, [1.0, 2.0]), seeds, tmp_path / "resumed")
+    assert pd.DataFrame(status).drop(columns="wall_s").equals(pd.DataFrame(status2).drop(columns="wall_s"))
+    assert all(torch.equal(a, b) for a, b in zip(ens.stacked, ens2.stacked))
+    steps = jobs.evals_table(tmp_path / "resumed")["step"]
+    assert steps.value_counts().eq(len(seeds)).all()  # each evaluation recorded once per member, none twice
+
+
+def test_a_diverging_member_is_recorded_and_leaves_the_others_alone(tmp_path):
+    seeds = [0, 1]
+    models = members(seeds, [1.0, 1.0])
+    with torch.no_grad():
+        models[1].unembed.weight.fill_(math.inf)
+    ens, status = fit(models, seeds, tmp_path / "batch")
+    one, (single,) = fit(members([0], [1.0]), [0], tmp_path / "single")
+    assert status[1]["diverged"] and not status[1]["converged"] and status[1]["steps"] == 1
+    assert not status[0]["diverged"] and status[0]["train_loss"] == pytest.approx(single["train_loss"], abs=1e-6)

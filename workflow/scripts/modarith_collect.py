@@ -1,0 +1,18 @@
+"""All FT (and PT) job tables as one tidy table each, checked against the run tables (nothing silently lost)."""
+
+import pandas as pd
+
+from ptft import io
+from ptft.collect import check_complete
+from ptft.modarith import figures
+from ptft.provenance import tracked
+
+with tracked(snakemake) as prov:
+    p, inp = snakemake.params, snakemake.input
+    pt = pd.concat([pd.read_csv(f) for f in inp.pt], ignore_index=True)
+    ft = pd.concat([pd.read_csv(f) for f in inp.ft], ignore_index=True)
+    check_complete(pt, pd.DataFrame({"pt_run_id": p.pt_run_ids}), key="pt_run_id", what="PT runs")
+    check_complete(ft, pd.DataFrame({"run_id": p.ft_run_ids}), what="FT runs")
+    io.write_csv(snakemake.output.finetune, figures.tidy_finetune(ft, pt))
+    io.write_csv(snakemake.output.pretrain, pt)
+    prov.update(seeds=sorted(int(s) for s in ft["seed"].unique()), data_source="generated")

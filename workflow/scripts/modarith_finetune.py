@@ -1,0 +1,17 @@
+"""One FT job: every member of one (family, ft_train_frac) fine-tuned from its PT member as one ensemble."""
+
+from ptft import io, threads
+from ptft.deep import device as devices
+from ptft.deep.trainer import load_state
+from ptft.modarith import jobs
+from ptft.provenance import tracked
+
+with tracked(snakemake) as prov:
+    threads.pin(snakemake.threads)
+    p, out = snakemake.params, snakemake.output
+    device = devices.pick(p.device)
+    pt_states = load_state(snakemake.input.model)
+    table = jobs.finetune(list(p.members), dict(p.settings), pt_states, workdir=p.workdir, device=device)
+    io.write_csv(out.runs, table)
+    io.write_csv(out.evals, jobs.evals_table(p.workdir))
+    prov.update(seeds=sorted({m["seed"] for m in p.members}), device=str(device), data_source="generated")

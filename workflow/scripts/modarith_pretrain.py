@@ -1,0 +1,16 @@
+"""One PT job: every (seed, alpha_rel, c_pt) member of one PT task trained as one ensemble (resumes if interrupted)."""
+
+from ptft import io, threads
+from ptft.deep import device as devices
+from ptft.modarith import jobs
+from ptft.provenance import tracked
+
+with tracked(snakemake) as prov:
+    threads.pin(snakemake.threads)
+    p, out = snakemake.params, snakemake.output
+    device = devices.pick(p.device)
+    states, table = jobs.pretrain(list(p.members), dict(p.settings), workdir=p.workdir, device=device)
+    io.save_torch(out.model, states)
+    io.write_csv(out.runs, table)
+    io.write_csv(out.evals, jobs.evals_table(p.workdir))
+    prov.update(seeds=sorted({m["seed"] for m in p.members}), device=str(device), data_source="generated")
