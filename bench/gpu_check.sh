@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# GPU check of the vision arm, <= 5 minutes on one GPU: the gpu-marked tests, then ResNet-18 training
+# throughput (fp32 vs bf16, channels_last, GPU-resident data, with and without torch.compile) as a table.
+#   bash bench/gpu_check.sh            # writes bench/out/gpu_check.{jsonl,md}
+# Untested on a GPU so far (written on a CPU-only machine); see bench/README.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PY:-.venv/bin/python}
+OUT=${OUT:-bench/out}
+mkdir -p "$OUT"
+: > "$OUT/gpu_check.jsonl"
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee "$OUT/gpu.txt" || true
+timeout 120 "$PY" -m pytest -m gpu -q tests 2>&1 | tail -5 | tee "$OUT/gpu_tests.txt"
+run() {  # label, extra flags; torch.compile needs about a minute to compile ResNet-18 the first time
+  local label=$1; shift
+  local limit=45; [[ " $* " == *" --compile "* ]] && limit=150
+  timeout "$limit" "$PY" bench/vision_step.py --device cuda --image-size 32 --batch 128 --steps 40 --repeats 3 \
+    --threads 4 --label "$label" "$@" | tail -1 >> "$OUT/gpu_check.jsonl" || echo "{\"label\": \"$label\", \"failed\": true}" >> "$OUT/gpu_check.jsonl"
+}
+run fp32
+run bf16 --bf16
+run "bf16 + channels_last" --bf16 --channels-last
+run "fp32 + compile" --compile
+run "bf16 + channels_last + compile" --bf16 --channels-last --compile
+run "cifar stem, bf16 + channels_last" --stem cifar --bf16 --channels-last
+"$PY" - "$OUT" <<'PY'
+import json, sys
+import pandas as pd
+out = sys.argv[1]
+df = pd.DataFrame([json.loads(line) for line in open(f"{out}/gpu_check.jsonl")])
+table = df.to_markdown(index=False)
+open(f"{out}/gpu_check.md", "w").write(table + "\n")
+print(table)
+PY

@@ -1,0 +1,88 @@
+"""Images/s of a ResNet-18 training step through the pipeline's data path vs the bare model step.
+
+Pipeline: ptft.vision.train.make_epoch_fn over uint8 images resident on the device (seeded shuffle, per-batch
+normalisation, optional channels_last / bf16). Bare: forward + backward + SGD step on pre-normalised float
+tensors sliced in order. Same model, optimiser, batch and device; the two alternate for `--repeats` rounds and
+the best round of each counts. Target ratio pipeline / bare >= 0.9.
+
+  .venv/bin/python bench/vision_step.py --image-size 16 --batch 128 --steps 8 --threads 1
+  .venv/bin/python bench/vision_step.py --device cuda --image-size 32 --steps 50 --bf16 --channels-last
+"""
+
+import argparse
+import json
+import time
+
+import torch
+import torch.nn.functional as F
+
+from ptft.vision import model as resnet
+from ptft.vision import train
+
+
+def sync(device):
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def bare_epoch(model, opt, x_float, y, batch, runtime):
+    model.train()
+    for i in range(0, len(x_float), batch):
+        with train._autocast(runtime):
+            loss = F.cross_entropy(model(x_float[i:i + batch]), y[i:i + batch])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+    return loss.item()
+
+
+def timed(fn, device):
+    sync(device)
+    start = time.perf_counter()
+    fn()
+    sync(device)
+    return time.perf_counter() - start
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--device", default="auto")
+    ap.add_argument("--image-size", type=int, default=16)
+    ap.add_argument("--batch", type=int, default=128)
+    ap.add_argument("--steps", type=int, default=8, help="steps per timed epoch")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--stem", default="imagenet", choices=["imagenet", "cifar"])
+    ap.add_argument("--channels-last", action="store_true")
+    ap.add_argument("--bf16", action="store_true")
+    ap.add_argument("--compile", action="store_true", help="torch.compile the model (both paths)")
+    ap.add_argument("--label", default="")
+    args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    runtime = train.runtime_from({"device": args.device, "channels_last": args.channels_last, "bf16": args.bf16,
+                                  "eval_batch": 512, "checkpoint_every": 1})
+    dev, n = runtime.device, args.batch * args.steps
+    g = torch.Generator().manual_seed(0)
+    x = torch.randint(0, 256, (n, 3, args.image_size, args.image_size), dtype=torch.uint8, generator=g).to(dev)
+    y = torch.randint(0, 98, (n,), generator=g).to(dev)
+    x_float = train.to_input(x, runtime)
+    model = train._prepare_model(resnet.build(98, stem=args.stem, seed=0), runtime)
+    net = torch.compile(model) if args.compile else model
+    opt = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
+    pipeline = train.make_epoch_fn(x, y, batch_size=args.batch, seed=0, purpose="bench", runtime=runtime)
+    pipeline(net, opt, 0)  # warm-up (and compilation)
+    bare_epoch(net, opt, x_float, y, args.batch, runtime)
+    best = {"pipeline": float("inf"), "bare": float("inf")}
+    for r in range(args.repeats):
+        best["pipeline"] = min(best["pipeline"], timed(lambda: pipeline(net, opt, r + 1), dev))
+        best["bare"] = min(best["bare"], timed(lambda: bare_epoch(net, opt, x_float, y, args.batch, runtime), dev))
+    result = {"label": args.label, "device": str(dev), "image_size": args.image_size, "batch": args.batch,
+              "threads": args.threads, "channels_last": args.channels_last, "bf16": args.bf16, "compile": args.compile,
+              "pipeline_img_s": round(n / best["pipeline"], 1), "bare_img_s": round(n / best["bare"], 1),
+              "ratio": round(best["bare"] / best["pipeline"], 3)}
+    print(json.dumps(result))
+    return result
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""Cross-field rules of the `vision:` config section that its JSON schema cannot state."""
+
+import math
+
+from ptft.config import ConfigError
+
+KNOBS = ("alpha_rel", "c_pt", "gamma_ft")
+# Train images per class of the real datasets' smallest FT class (CIFAR-100: 500; SVHN: digit 9, 4659).
+REAL_TRAIN_PER_CLASS = {"cifar100": 500, "svhn": 4659}
+
+
+def check_config(section: dict) -> None:
+    """Raise ConfigError naming the key path unless the vision section is consistent."""
+    datasets = section["datasets"]
+    missing = [name for name in section["run_datasets"] if name not in datasets]
+    if missing:
+        raise ConfigError(f"vision.run_datasets: {missing} have no entry under vision.datasets")
+    if not section["allow_synthetic"]:
+        for name, ds in datasets.items():
+            if ds["source"] == "synthetic":
+                raise ConfigError(f"vision.datasets.{name}.source: 'synthetic' but vision.allow_synthetic is false "
+                                  "(expected auto, download or local)")
+    for name, ds in datasets.items():
+        if ds["source"] == "local" and not ds.get("path"):
+            raise ConfigError(f"vision.datasets.{name}.path: required when source is 'local' (a folder holding the archives)")
+    _check_n(section)
+    syn = section["synthetic"]
+    if math.comb(syn["n_features"], syn["features_per_class"]) < 100:
+        raise ConfigError("vision.synthetic.n_features: C(n_features, features_per_class) must be >= 100 so that the "
+                          "stand-in's 100 classes get distinct feature subsets")
+    _check_sweeps(section)
+    if section["ensd"]["sweep"] not in section["sweeps"]:
+        raise ConfigError(f"vision.ensd.sweep: {section['ensd']['sweep']!r} is not one of vision.sweeps "
+                          f"{sorted(section['sweeps'])}")
+    if len(set(section["seeds"])) != len(section["seeds"]):
+        raise ConfigError("vision.seeds: duplicate seeds (expected distinct integers)")
+
+
+def _check_n(section: dict) -> None:
+    n_max = max(section["n"])
+    for name in section["run_datasets"]:
+        ds = section["datasets"][name]
+        if n_max > 2 * REAL_TRAIN_PER_CLASS[name]:
+            raise ConfigError(f"vision.n: {n_max} exceeds the {2 * REAL_TRAIN_PER_CLASS[name]} train images of "
+                              f"two {name} classes")
+        synthetic_possible = section["allow_synthetic"] and ds["source"] in ("auto", "synthetic")
+        if synthetic_possible and n_max > 2 * section["synthetic"]["n_train_per_class"]:
+            raise ConfigError(f"vision.n: {n_max} exceeds 2 × vision.synthetic.n_train_per_class = "
+                              f"{2 * section['synthetic']['n_train_per_class']} (the stand-in's FT pool)")
+
+
+def _check_sweeps(section: dict) -> None:
+    for name, sweep in section["sweeps"].items():
+        unknown = set(sweep) - set(KNOBS)
+        if unknown or not sweep:
+            raise ConfigError(f"vision.sweeps.{name}: expected lists of {list(KNOBS)}, got keys {sorted(sweep)}")

@@ -1,0 +1,61 @@
+"""Tidy results of the vision arm: FT runs and ENSD joined with the run table, nothing lost silently."""
+
+import pandas as pd
+
+from ptft.collect import check_complete
+from ptft.provenance import SYNTHETIC, merge_sources
+from ptft.vision import runs
+
+FINETUNE_COLUMNS = ["dataset", "seed", "alpha_rel", "c_pt", "gamma_ft", "n", "test_acc", "test_loss", "train_loss",
+                    "epochs", "converged", "diverged", "data_source", "n_test", "wall_s", "pt_id", "ft_id"]
+ENSD_COLUMNS = ["dataset", "seed", "alpha_rel", "c_pt", "gamma_ft", "n", "layer", "ensd", "pr_pre", "pr_post",
+                "data_source", "ft_id"]
+KEYS = ["dataset", "alpha_rel", "c_pt", "gamma_ft", "n"]
+
+
+def finetune_table(section: dict, found: pd.DataFrame) -> pd.DataFrame:
+    """One row per FT run of the run table (raises MissingRunsError if a run has no result)."""
+    expected = runs.ft_table(section)
+    check_complete(found, expected, key="ft_id", what="vision FT runs")
+    return expected.merge(found, on="ft_id")[FINETUNE_COLUMNS].sort_values(KEYS + ["seed"], ignore_index=True)
+
+
+def ensd_table(finetune: pd.DataFrame, found: pd.DataFrame) -> pd.DataFrame:
+    """One row per (FT run, layer)."""
+    meta = finetune[["ft_id", "dataset", "seed", "alpha_rel", "c_pt", "gamma_ft", "n", "data_source"]]
+    check_complete(found.drop_duplicates("ft_id"), meta, key="ft_id", what="vision ENSD runs")
+    return meta.merge(found, on="ft_id")[ENSD_COLUMNS].sort_values(KEYS + ["layer", "seed"], ignore_index=True)
+
+
+def data_source(df: pd.DataFrame) -> str:
+    """The weakest data source of the rows (a single synthetic row makes the table synthetic)."""
+    return merge_sources(*df["data_source"].unique())
+
+
+def source_note(df: pd.DataFrame) -> str:
+    if data_source(df) == SYNTHETIC:
+        return ("**Data: synthetic stand-in** (not CIFAR-100 / SVHN: the archives were unavailable; "
+                "put them under resources/vision/<dataset>/raw or set source: download).")
+    return "Data: " + ", ".join(sorted(df["dataset"].unique())) + " (real)."
+
+
+def scale_note(section: dict) -> str:
+    """What this config reduced, printed on every figure."""
+    pt, ft = section["pt"], section["ft"]
+    pt_images = "all" if pt["max_images"] is None else f"≤ {pt['max_images']}"
+    return (f"mean ± 95% CI over seeds. PT: {pt_images} images, ≤ {pt['max_epochs']} epochs, lr {pt['lr']:g}; FT: ≤ {ft['max_epochs']} epochs, "
+            f"lr {ft['lr']:g}; {len(section['seeds'])} seeds; stand-in images {section['synthetic']['image_size']} px")
+
+
+def warn_if_synthetic(df: pd.DataFrame, what: str) -> None:
+    """End a run that used the stand-in with a warning on the terminal (not only in the rule's log)."""
+    import logging
+    import sys
+
+    if data_source(df) == SYNTHETIC:
+        msg = (f"WARNING: {what} was made from the SYNTHETIC STAND-IN, not the real datasets. For the real data put "
+               "the original archives under resources/vision/<dataset>/raw (cifar-100-python.tar.gz; "
+               "train_32x32.mat + test_32x32.mat), or set vision.datasets.<dataset>.source: download on a machine "
+               "with network access.")
+        logging.warning(msg)
+        print(msg, file=sys.__stderr__)

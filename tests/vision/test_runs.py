@@ -1,0 +1,81 @@
+"""Run tables and config checks of the vision arm, on the shipped configs."""
+
+import copy
+from pathlib import Path
+
+import pytest
+
+from ptft import config as cfg
+from ptft.vision import runs
+from ptft.vision.config import check_config
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def section(*extra):
+    return cfg.load(ROOT / "config/config.yaml", *extra)["vision"]
+
+
+def test_default_tables_are_consistent():
+    s = section()
+    pt, ft = runs.pt_table(s), runs.ft_table(s)
+    assert pt["pt_id"].is_unique and ft["ft_id"].is_unique
+    assert set(ft["pt_id"]) == set(pt["pt_id"])
+    # Every sweep's rows are a full grid over seeds and n.
+    for name, sweep in s["sweeps"].items():
+        rows = runs.sweep_rows(ft, s, name)
+        size = len(s["run_datasets"]) * len(s["seeds"]) * len(s["n"])
+        for values in sweep.values():
+            size *= len(values)
+        assert len(rows) == size
+    assert runs.sweep_knob(s, "readout") == "gamma_ft"
+
+
+def test_ids_change_with_training_settings_only():
+    s = section()
+    changed = copy.deepcopy(s)
+    changed["ft"]["max_epochs"] += 1
+    assert runs.pt_table(changed)["pt_id"].tolist() == runs.pt_table(s)["pt_id"].tolist()
+    assert not set(runs.ft_table(changed)["ft_id"]) & set(runs.ft_table(s)["ft_id"])
+    changed["compute"]["threads"] = 2
+    assert runs.pt_table(changed)["pt_id"].tolist() == runs.pt_table(s)["pt_id"].tolist()
+
+
+def test_ft_jobs_split_each_checkpoint():
+    s = section()
+    s["ft_jobs_per_pt"] = 2
+    jobs = runs.ft_jobs(s)
+    assert len(jobs) == 2 * len(runs.pt_table(s))
+
+
+def test_paper_config_is_the_full_grid_without_synthetic():
+    full = cfg.load(ROOT / "config/config.yaml", ROOT / "config/paper.yaml")
+    cfg.validate(full)
+    s = full["vision"]
+    assert not s["allow_synthetic"]
+    assert len(s["seeds"]) == 30 and s["n"] == [10, 20, 50, 100, 200, 500, 1000]
+    assert len(s["sweeps"]["relative"]["alpha_rel"]) == 6 and len(s["sweeps"]["readout"]["gamma_ft"]) == 7
+
+
+@pytest.mark.parametrize("edit,key", [
+    (lambda s: s.update(allow_synthetic=False) or s["datasets"]["svhn"].update(source="synthetic"),
+     "vision.datasets.svhn.source"),
+    (lambda s: s["datasets"]["cifar100"].update(source="local", path=None), "vision.datasets.cifar100.path"),
+    (lambda s: s.update(n=[10, 5000]), "vision.n"),
+    (lambda s: s["ensd"].update(sweep="nope"), "vision.ensd.sweep"),
+    (lambda s: s.update(seeds=[1, 1]), "vision.seeds"),
+    (lambda s: s["datasets"].pop("svhn"), "vision.run_datasets"),
+    (lambda s: s["synthetic"].update(n_features=12, features_per_class=2), "vision.synthetic.n_features"),
+])
+def test_check_config_names_the_key(edit, key):
+    s = section()
+    edit(s)
+    with pytest.raises(cfg.ConfigError, match=key.replace(".", r"\.")):
+        check_config(s)
+
+
+def test_schema_rejects_unknown_keys():
+    full = cfg.load(ROOT / "config/config.yaml")
+    full["vision"]["pt"]["nesterov"] = True
+    with pytest.raises(cfg.ConfigError, match="vision.pt"):
+        cfg.check_schema(full)

@@ -1,0 +1,75 @@
+"""PT -> FT round trip of ResNet-18 on a tiny stand-in on CPU: the loss falls, and a fixed seed gives
+exactly the same numbers (tolerance: exact equality, fp32 CPU is deterministic here)."""
+
+import json
+
+import pytest
+import torch
+
+from ptft.vision import train
+from ptft.vision.synthetic import stand_in
+
+SYN = dict(image_size=8, n_train_per_class=12, n_test_per_class=4, n_features=12, features_per_class=3,
+           noise=0.3, seed=0)
+EARLY = ["conv1", "bn1", "layer1", "layer2", "layer3"]
+CPU = train.Runtime(device=torch.device("cpu"), eval_batch=64, checkpoint_every=100)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return {**stand_in(10, **SYN), "n_classes": 10, "data_source": "synthetic stand-in"}
+
+
+def round_trip(data, tmp):
+    torch.set_num_threads(1)
+    pt_opt = train.Optim(lr=0.01, momentum=0.9, batch_size=32, max_epochs=3, stop_loss=1e-3)
+    model, metrics = train.pretrain(data, seed=3, alpha_rel=2.0, c_pt=1.0, stem="imagenet", early_layers=EARLY,
+                                    opt=pt_opt, max_images=48, runtime=CPU, workdir=tmp / "pt")
+    train.save_pretrained(tmp / "model.pt", model, metrics)
+    ft_opt = train.Optim(lr=0.01, momentum=0.9, batch_size=32, max_epochs=4, stop_loss=1e-4)
+    runs = [{"ft_id": "a", "gamma_ft": 1.0, "n": 8}, {"ft_id": "b", "gamma_ft": 0.0, "n": 16}]
+    rows, ensd = train.finetune(data, tmp / "model.pt", runs, seed=3, stem="imagenet", opt=ft_opt,
+                                ensd_layers=["layer1", "layer4"], ensd_max_images=8, runtime=CPU, workdir=tmp / "ft")
+    return metrics, rows, ensd
+
+
+def history(path):
+    return [json.loads(line)["train_loss"] for line in path.read_text().splitlines()]
+
+
+def test_pt_ft_round_trip_lowers_the_loss_and_is_deterministic(data, tmp_path):
+    metrics, rows, ensd = round_trip(data, tmp_path / "first")
+    assert metrics["n_pt_images"] == 48 and metrics["epochs"] == 3
+    pt_losses = history(tmp_path / "first" / "pt" / "history.jsonl")
+    assert pt_losses[-1] < pt_losses[0]
+    for row in rows:
+        losses = history(tmp_path / "first" / "ft" / row["ft_id"] / "history.jsonl")
+        assert losses[-1] < losses[0] and not row["diverged"]
+        assert row["n_test"] == 8 and 0.0 <= row["test_acc"] <= 1.0
+        assert not (tmp_path / "first" / "ft" / row["ft_id"] / "checkpoint.pt").exists()
+    assert {(r["ft_id"], r["layer"]) for r in ensd} == {(i, l) for i in "ab" for l in ("layer1", "layer4")}
+    assert all(0.0 < r["ensd"] <= min(r["pr_pre"], r["pr_post"]) * (1 + 1e-6) for r in ensd)
+    again = round_trip(data, tmp_path / "second")
+    assert (metrics["train_loss"], timeless(rows), ensd) == (again[0]["train_loss"], timeless(again[1]), again[2])
+    # A rerun in the same folder resumes the finished PT checkpoint and reuses the finished FT results.
+    marker = tmp_path / "first" / "ft" / "a" / "result.json"
+    stamp = marker.stat().st_mtime_ns
+    resumed = round_trip(data, tmp_path / "first")
+    assert resumed[1] == rows and marker.stat().st_mtime_ns == stamp
+    assert resumed[0]["train_loss"] == metrics["train_loss"]
+
+
+def timeless(rows):
+    return [{k: v for k, v in r.items() if k != "wall_s"} for r in rows]
+
+
+def test_minibatches_never_leave_a_single_image():
+    sizes = [len(b) for b in train.batches(torch.arange(129), 128)]
+    assert sizes == [129]
+    assert [len(b) for b in train.batches(torch.arange(130), 128)] == [128, 2]
+
+
+def test_inputs_are_normalised_to_minus_one_one():
+    x = torch.tensor([0, 255], dtype=torch.uint8).view(1, 2, 1, 1).expand(1, 2, 2, 2).contiguous()
+    out = train.to_input(x, CPU)
+    assert out.min().item() == -1.0 and out.max().item() == 1.0

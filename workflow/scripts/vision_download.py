@@ -1,0 +1,17 @@
+"""Obtain a dataset's original archives (checksum-verified) or decide on the synthetic stand-in."""
+
+import logging
+
+from ptft import io
+from ptft.provenance import SYNTHETIC, tracked
+from ptft.vision import data
+
+with tracked(snakemake) as prov:
+    name, p = snakemake.wildcards.dataset, snakemake.params
+    info = data.obtain(name, source=p.source, root=p.root, allow_synthetic=p.allow_synthetic, timeout_s=p.timeout_s)
+    prov["data_source"] = info["data_source"]
+    if info["data_source"] == SYNTHETIC:
+        files = ", ".join(a["file"] for a in data.ARCHIVES[name])
+        logging.warning("%s: using the SYNTHETIC STAND-IN; for the real data %s", name,
+                        data.REAL_DATA_HELP.format(files=files, root=p.root, name=name))
+    io.write_json(snakemake.output[0], info)

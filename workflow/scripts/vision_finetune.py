@@ -1,0 +1,23 @@
+"""The FT runs of one PT checkpoint (one batch of them): test metrics and ENSD per layer."""
+
+from pathlib import Path
+
+import pandas as pd
+import torch
+
+from ptft import io
+from ptft.provenance import sha256, tracked
+from ptft.vision import data, train
+
+with tracked(snakemake) as prov:
+    torch.set_num_threads(snakemake.threads)
+    p, out = snakemake.params, snakemake.output
+    runtime = train.runtime_from(p.compute)
+    prepared = data.load_prepared(snakemake.input.data, runtime.device)
+    workdir = Path(p.workdir) / sha256(snakemake.input.data)[:12]
+    rows, ensd_rows = train.finetune(prepared, snakemake.input.model, list(p.runs), seed=p.seed, stem=p.stem,
+                                     opt=train.optim_from(p.ft), ensd_layers=list(p.ensd["layers"]),
+                                     ensd_max_images=p.ensd["max_images"], runtime=runtime, workdir=workdir)
+    io.write_csv(out.runs, pd.DataFrame(rows).assign(data_source=prepared["data_source"]))
+    io.write_csv(out.ensd, pd.DataFrame(ensd_rows))
+    prov.update(seeds=[p.seed], device=str(runtime.device), data_source=prepared["data_source"])

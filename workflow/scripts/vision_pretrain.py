@@ -1,0 +1,24 @@
+"""One pretraining run: knob-scaled ResNet-18 trained on the seed's PT classes (resumes if interrupted)."""
+
+from pathlib import Path
+
+import torch
+
+from ptft import io
+from ptft.provenance import sha256, tracked
+from ptft.vision import data, train
+
+with tracked(snakemake) as prov:
+    torch.set_num_threads(snakemake.threads)
+    p, out = snakemake.params, snakemake.output
+    runtime = train.runtime_from(p.compute)
+    prepared = data.load_prepared(snakemake.input.data, runtime.device)
+    workdir = Path(p.workdir) / sha256(snakemake.input.data)[:12]  # new data never resumes an old checkpoint
+    model, metrics = train.pretrain(prepared, seed=p.run["seed"], alpha_rel=p.run["alpha_rel"], c_pt=p.run["c_pt"],
+                                    stem=p.stem, early_layers=list(p.early_layers), opt=train.optim_from(p.pt),
+                                    max_images=p.pt["max_images"], runtime=runtime, workdir=workdir)
+    train.save_pretrained(out.model, model, metrics)
+    io.write_json(out.metrics, {**p.run, **metrics, "data_source": prepared["data_source"]})
+    io.write_text(out.history, (workdir / "history.jsonl").read_text())
+    (workdir / "checkpoint.pt").unlink()  # 2 × model size; model.pt holds the result
+    prov.update(seeds=[p.run["seed"]], device=str(runtime.device), data_source=prepared["data_source"])
