@@ -47,3 +47,18 @@ def test_folder_hash_changes_with_content(tmp_path):
     h1 = provenance.sha256(tmp_path)
     (tmp_path / "a").write_text("2")
     assert provenance.sha256(tmp_path) != h1
+
+
+def test_run_ends_with_a_warning_when_a_target_is_synthetic(tmp_path):
+    import io as stdio
+
+    real, fake = tmp_path / "real.csv", tmp_path / "fake.csv"
+    for path, source in ((real, "real"), (fake, provenance.SYNTHETIC)):
+        path.write_text("a\n1\n")
+        provenance.write_records([path], [], data_source=source)
+    out = stdio.StringIO()
+    provenance.warn_if_synthetic([real, fake], stream=out)
+    assert "SYNTHETIC STAND-IN" in out.getvalue() and str(fake) in out.getvalue() and str(real) not in out.getvalue()
+    quiet = stdio.StringIO()
+    provenance.warn_if_synthetic([real], stream=quiet)
+    assert quiet.getvalue() == ""

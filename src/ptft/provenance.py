@@ -144,3 +144,19 @@ def tracked(snakemake, **fields):
         logging.getLogger().removeHandler(handler)
         if log is not sys.stderr:
             log.close()
+
+
+def synthetic_outputs(paths) -> list[str]:
+    """The outputs among `paths` whose record says they were made from a synthetic stand-in."""
+    return [str(p) for p in paths if record_path(p).exists() and input_source(p) == SYNTHETIC]
+
+
+def warn_if_synthetic(paths, stream=sys.stderr) -> None:
+    """End a run with a visible warning when any target stands on synthetic data, and say how to get real data."""
+    synthetic = synthetic_outputs(paths)
+    if synthetic:
+        print(f"\nWARNING: {len(synthetic)} result(s) were made from a SYNTHETIC STAND-IN, not the paper's datasets:\n  "
+              + "\n  ".join(synthetic)
+              + "\nThey show that the pipeline runs, not the paper's result. To use the real data, put the original "
+              "archives into resources/vision/<dataset>/raw (or set vision.datasets.<dataset>.source: download on a "
+              "machine with internet) and run again; README, 'Vision arm', lists the files.\n", file=stream)

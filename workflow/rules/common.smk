@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import ptft.config
+import ptft.provenance
 
 ROOT = Path(workflow.basedir)
 
@@ -21,3 +22,7 @@ def all_targets():
     return [
         path for arm in [*config["arms"], "report"] for path in TARGETS.get(arm, [])
     ]
+
+
+onsuccess:
+    ptft.provenance.warn_if_synthetic(all_targets())

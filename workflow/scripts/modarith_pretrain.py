@@ -3,9 +3,11 @@
 from ptft import io, threads
 from ptft.deep import device as devices
 from ptft.modarith import jobs
+from ptft.gpu_slots import gpu_slot
 from ptft.provenance import tracked
 
-with tracked(snakemake) as prov:
+# The GPU slot comes first, so CUDA starts on this job's own device (a no-op without CUDA or under Slurm).
+with tracked(snakemake) as prov, gpu_slot(snakemake.resources.get("gpu", 0)):
     threads.pin(snakemake.threads)
     p, out = snakemake.params, snakemake.output
     device = devices.pick(p.device)

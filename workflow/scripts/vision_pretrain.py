@@ -5,10 +5,12 @@ from pathlib import Path
 import torch
 
 from ptft import io
+from ptft.gpu_slots import gpu_slot
 from ptft.provenance import sha256, tracked
 from ptft.vision import data, train
 
-with tracked(snakemake) as prov:
+# The GPU slot comes first, so CUDA starts on this job's own device (a no-op without CUDA or under Slurm).
+with tracked(snakemake) as prov, gpu_slot(snakemake.resources.get("gpu", 0)):
     torch.set_num_threads(snakemake.threads)
     p, out = snakemake.params, snakemake.output
     runtime = train.runtime_from(p.compute)
