@@ -78,7 +78,7 @@ rule vision_pretrain:
         stem=VISION["stem"],
         early_layers=VISION["early_layers"],
         compute=VISION["compute"],
-        workdir=lambda w: f"results/vision/work/{w.dataset}/{w.pt_id}/pt",
+        workdir=lambda w: f"results/vision/.work/{w.dataset}/{w.pt_id}/pt",
     script:
         "../scripts/vision_pretrain.py"
 
@@ -108,7 +108,7 @@ rule vision_finetune:
         stem=VISION["stem"],
         ensd=VISION["ensd"],
         compute=VISION["compute"],
-        workdir=lambda w: f"results/vision/work/{w.dataset}/{w.pt_id}/ft",
+        workdir=lambda w: f"results/vision/.work/{w.dataset}/{w.pt_id}/ft",
     script:
         "../scripts/vision_finetune.py"
 

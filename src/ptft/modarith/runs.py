@@ -58,7 +58,7 @@ def members(table: pd.DataFrame, column: str, job: str) -> list[dict]:
 def workdir(phase: str, job: str, settings: dict, rows: list[dict]) -> str:
     """Checkpoint + history folder of a job; other settings or members give another one (never a stale resume)."""
     key = grid.run_id({"settings": settings, "members": rows}, length=12)
-    return f"results/modarith/work/{phase}/{job}/{key}"
+    return f"results/modarith/.work/{phase}/{job}/{key}"
 
 
 def pt_model(ft: pd.DataFrame, ft_job: str) -> str:
