@@ -115,20 +115,27 @@ def simulate_task(
             "seed": seed,
             "a_pt": a_pt,
             "pt": pt,
-            "mse": param_mse(res.beta, task.beta_ft),
-            "mse_argmin": argmin_mse(X, y, sqrt_k, task.beta_ft) if argmin else np.nan,
-            "train_mse": res.train_mse,
-            "steps": res.steps,
-            "converged": res.converged,
-            "diverged": res.diverged,
-            "lr": lr,
-            "drift": res.drift,
+            **_gd_columns(res, X, y, sqrt_k, task.beta_ft, argmin=argmin, lr=lr),
             "beta_ft0_max": np.abs(beta_ft0).max(axis=0),
             "wall_s": wall,
             "batch_size": len(c),
             **extra,
         }
     )
+
+
+def _gd_columns(res, X, y, sqrt_k, beta_star, *, argmin, lr):
+    """The per-run result columns shared by fine-tuning and single-task runs."""
+    return {
+        "mse": param_mse(res.beta, beta_star),
+        "mse_argmin": argmin_mse(X, y, sqrt_k, beta_star) if argmin else np.nan,
+        "train_mse": res.train_mse,
+        "steps": res.steps,
+        "converged": res.converged,
+        "diverged": res.diverged,
+        "lr": lr,
+        "drift": res.drift,
+    }
 
 
 def simulate_single_task(*, dim, alpha, rho, seed, settings, gd=GDOptions(), argmin=True, device="cpu"):
@@ -152,14 +159,7 @@ def simulate_single_task(*, dim, alpha, rho, seed, settings, gd=GDOptions(), arg
             "dim": dim,
             "seed": seed,
             "rho_ft": rho,
-            "mse": param_mse(res.beta, beta_star),
-            "mse_argmin": argmin_mse(X, y, sqrt_k, beta_star) if argmin else np.nan,
-            "train_mse": res.train_mse,
-            "steps": res.steps,
-            "converged": res.converged,
-            "diverged": res.diverged,
-            "lr": lr,
-            "drift": res.drift,
+            **_gd_columns(res, X, y, sqrt_k, beta_star, argmin=argmin, lr=lr),
             "wall_s": wall,
             "batch_size": len(c),
         }
