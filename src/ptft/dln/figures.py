@@ -8,6 +8,7 @@ import seaborn as sns
 from ptft import plotting
 from ptft.dln.experiments import KNOBS, PANEL_KEYS
 from ptft.dln.phase import PLANES
+from ptft.dln.regimes import REGIME_NAMES
 from ptft.tables import mean_ci
 
 MARKERS = ["o", "s", "^", "D", "v", "P"]
@@ -75,14 +76,18 @@ def figure3(panels: pd.DataFrame, sims: pd.DataFrame, replica: pd.DataFrame, dim
 def figure4(curves: pd.DataFrame):
     """Figure 4 (theory): the four regimes' error curves on each task type."""
     plotting.setup()
+    curves = curves.assign(regime=[f"{r} ({REGIME_NAMES.get(r, '')})" for r in curves["regime"]])
     types = list(dict.fromkeys(curves["task_type"]))
     fig, axes = plt.subplots(1, len(types), figsize=(4.2 * len(types), 3.4), squeeze=False)
     for ax, name in zip(axes.flat, types):
         sub = curves[curves["task_type"] == name]
-        sns.lineplot(sub, x="alpha", y="mse", hue="regime", ax=ax, palette="colorblind")
+        sns.lineplot(sub, x="alpha", y="mse", hue="regime", ax=ax, palette="colorblind", hue_order=sorted(set(curves["regime"])))
         t = sub.iloc[0]
         ax.set_title(f"{name}: ρ_ft={t['rho_ft']:g}, ω={t['omega']:g}", fontsize=9)
         ax.set(xlabel=plotting.label("alpha"), ylabel=plotting.label("mse"), xlim=(0, None), ylim=(0, None))
+        ax.get_legend().remove()
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), frameon=False, bbox_to_anchor=(0.5, -0.06))
     fig.tight_layout()
     return fig
 
