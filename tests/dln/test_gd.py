@@ -5,7 +5,6 @@ import itertools
 import numpy as np
 import pytest
 import torch
-from threadpoolctl import threadpool_limits
 
 from ptft.dln import theory
 from ptft.dln.gd import GDOptions, conserved, gradient_descent
@@ -16,12 +15,6 @@ LAMBDAS = [-0.99, 0.0, 0.9]
 # Runs to machine-precision interpolation, so what is left of the gap to the argmin is the finite step.
 TIGHT = dict(tol_train=1e-24, tol_rel=1e-13, max_steps=10**6, num_threads=1)
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    # Small matrix products are many times slower on 2 threads here.
-    with threadpool_limits(1):
-        yield
 
 
 @pytest.fixture(scope="module")

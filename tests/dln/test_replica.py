@@ -7,7 +7,6 @@ import pandas as pd
 import pytest
 from scipy.integrate import quad
 from scipy.optimize import brentq
-from threadpoolctl import threadpool_limits
 
 from ptft.dln import tasks
 from ptft.dln.gd import GDOptions
@@ -19,12 +18,6 @@ from ptft.dln.simulate import simulate_task
 
 FIG4_ALPHA = np.linspace(0.01, 0.5, 20)
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    # Tiny vector operations: a second BLAS/OpenMP thread only adds overhead on 2 cores.
-    with threadpool_limits(1):
-        yield
 
 
 @pytest.fixture(scope="module")

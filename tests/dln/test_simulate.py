@@ -5,7 +5,6 @@ import itertools
 import numpy as np
 import pandas as pd
 import pytest
-from threadpoolctl import threadpool_limits
 
 from ptft.dln import tasks
 from ptft.dln.gd import GDOptions
@@ -36,12 +35,6 @@ COLUMNS = [
     "wall_s",
 ]
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    # Small matrix products are many times slower on 2 threads here.
-    with threadpool_limits(1):
-        yield
 
 
 def settings(c=(1e-3, 0.1), lam=(-0.9, 0.0, 0.9), gamma=(0.0, 1.0)):

@@ -2,17 +2,10 @@
 
 import numpy as np
 import pytest
-from threadpoolctl import threadpool_limits
 
 from ptft.dln import theory
 from ptft.dln.solve import min_penalty_interpolator, min_penalty_interpolator_batch
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    # Small matrix products are many times slower on 2 threads here.
-    with threadpool_limits(1):
-        yield
 
 
 def problem(dim, n, seed=0, n_active=None):
