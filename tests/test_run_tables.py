@@ -28,8 +28,31 @@ def test_gd_runs_shared_between_panels_appear_once():
     sel = runs.query("c_pt == 1e-3 and lambda_pt == 0 and gamma_ft == 0 and rho_ft == 0.1 and omega == 0")
     assert len(sel) == len(DLN["seeds"]) * len(DLN["alpha"])
     panels = experiments.panel_table(DLN)
-    n_settings = len(panels[experiments.PANEL_KEYS].drop_duplicates())
-    assert len(runs) == n_settings * len(DLN["seeds"]) * len(DLN["alpha"])
+    settings = experiments.supported(panels[experiments.PANEL_KEYS].drop_duplicates(), DLN["dim"], DLN["min_support"])
+    assert len(runs) == len(settings) * len(DLN["seeds"]) * len(DLN["alpha"])
+
+
+def test_sparse_teachers_are_left_to_the_minimiser_points():
+    """GD skips FT teachers with fewer than min_support nonzero coordinates at its D; the minimiser points at their
+    larger D carry them, so every panel's every ρ_ft has ≥ min_support coordinates somewhere."""
+    gd = experiments.gd_run_table(DLN)
+    points = experiments.minimiser_run_table(DLN)
+    assert ((gd["rho_ft"] * gd["dim"]).round() >= DLN["min_support"]).all()
+    assert ((points["rho_ft"] * points["dim"]).round() >= DLN["min_support"]).all()
+    assert points["run_id"].is_unique and set(points["seed"]) == set(DLN["minimiser"]["seeds"])
+    plotted = set(gd["rho_ft"]) | set(points["rho_ft"])
+    assert set(experiments.panel_table(DLN)["rho_ft"]) == plotted
+
+
+def test_a_panel_without_enough_support_is_a_config_error():
+    import pytest
+
+    from ptft.config import ConfigError
+    from ptft.dln.config import check_config
+
+    bad = {**DLN, "minimiser": {**DLN["minimiser"], "panels": ["a"]}}
+    with pytest.raises(ConfigError, match=r"dln.panels.f.rho_ft: 0.01 gives fewer than dln.min_support"):
+        check_config(bad)
 
 
 def test_rich_runs_get_their_step_and_tight_tolerance():

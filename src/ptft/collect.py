@@ -17,6 +17,10 @@ def check_complete(found: pd.DataFrame, expected: pd.DataFrame, key: str = "run_
 
     Diverged or non-converged runs are *found* (they carry flags); only absent results count as missing.
     """
+    duplicated = found[key][found[key].duplicated()]
+    if len(duplicated):
+        raise MissingRunsError(f"{len(duplicated)} {what} appear more than once ({key} e.g. "
+                               f"{list(duplicated.unique()[:5])}): refusing to double-count them")
     missing = expected[~expected[key].isin(found[key])]
     extra = found[~found[key].isin(expected[key])]
     if len(extra):

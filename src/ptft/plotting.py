@@ -10,21 +10,24 @@ import seaborn as sns  # noqa: E402
 from ptft import io  # noqa: E402
 from ptft.provenance import SYNTHETIC  # noqa: E402
 
+# Axis labels and legend names in the paper's notation (matplotlib mathtext).
 LABELS = {
-    "alpha": "α = N_FT / D",
-    "mse": "generalisation error (MSE)",
-    "c_pt": "absolute scale c_pt",
-    "lambda_pt": "relative scale λ_pt",
-    "gamma_ft": "readout scale γ_ft",
-    "rho_ft": "FT sparsity ρ_ft",
-    "omega": "overlap ω",
-    "alpha_rel": "relative scale α_rel",
+    "alpha": r"$\alpha = N_{\mathrm{FT}}/D$",
+    "mse": r"generalisation error $E_{\mathrm{gen}}$",
+    "c_pt": r"$c_{\mathrm{PT}}$",
+    "lambda_pt": r"$\lambda_{\mathrm{PT}}$",
+    "gamma_ft": r"$\gamma_{\mathrm{FT}}$",
+    "rho_ft": r"$\rho_{\mathrm{FT}}$",
+    "omega": r"$\omega$",
+    "alpha_rel": r"relative scale $\alpha_{\mathrm{rel}}$",
     "n": "FT train images n",
     "test_acc": "FT test accuracy",
     "ft_train_frac": "FT train fraction",
-    "log10_beta_pt": "log10 |β_PT|",
-    "log10_c_over_beta_ft": "log10 c_pt / |β_FT|",
-    "log10_gamma_ft": "log10 γ_ft",
+    "log10_beta_pt": r"$\log_{10}|\beta_{\mathrm{PT}}|$",
+    "log10_c_over_beta_ft": r"$\log_{10} c_{\mathrm{PT}}/|\beta_{\mathrm{FT}}|$",
+    "log10_gamma_ft": r"$\log_{10}\gamma_{\mathrm{FT}}$",
+    "l_order": r"$\ell$-order",
+    "pt_dependence": "PD",
 }
 
 
@@ -34,6 +37,12 @@ def setup():
 
 def label(name: str) -> str:
     return LABELS.get(name, name)
+
+
+def setting(name: str, value) -> str:
+    """A legend entry "symbol = value" in the paper's notation, e.g. λ_PT = −0.99."""
+    symbol = LABELS.get(name, name)
+    return f"{symbol} = {value:g}" if symbol.startswith("$") else f"{name} = {value:g}"
 
 
 def stamp(fig, data_source: str | None, note: str = "") -> None:

@@ -11,10 +11,12 @@ from scipy.optimize import brentq
 from ptft.dln import tasks
 from ptft.dln.gd import GDOptions
 from ptft.dln.prox import prox_q, prox_residual
-from ptft.dln.regimes import REGIMES, TASK_TYPES, best_regime_table, regime_curves, regime_table
-from ptft.dln.replica import (ChannelLaw, channel_moments, generalization_error, single_task_error, solve_curve,
+from ptft.dln.regimes import (RECOVERY_FLOOR, REGIMES, TASK_TYPES, best_regime_table, computed_regimes, regime_curves,
+                               regime_table)
+from ptft.dln.replica import (ChannelLaw, _law, channel_moments, generalization_error, single_task_error, solve_curve,
                               task_law)
-from ptft.dln.simulate import simulate_task
+from ptft.dln.simulate import minimise_task, simulate_task
+from ptft.stats import t_halfwidth
 
 FIG4_ALPHA = np.linspace(0.01, 0.5, 20)
 
@@ -62,13 +64,15 @@ def test_fixed_point_is_insensitive_to_node_count():
 
 
 def test_alpha_to_zero_gives_teacher_second_moment():
-    # E_gen → E[B*²] = ρ_ft·(1/ρ_ft) = 1. Tolerance 1e-3 at α = 1e-5 except regime I, whose ℓ1-like
-    # interpolator approaches 1 only like 1/log²(1/α): there 0.05, and the gap must shrink as α decreases.
+    # E_gen → E[B*²] = ρ_ft·(1/ρ_ft) = 1. Tolerance 1e-3 at α = 1e-5 except the rich λ ≈ −1 settings, whose
+    # ℓ1-like interpolator approaches 1 only like 1/log²(1/α): there 0.05, and the gap must shrink as α decreases.
     curves = regime_curves([1e-3, 1e-5])
     small = curves[curves["alpha"] == 1e-5]
-    assert np.all(np.abs(small.loc[small["regime"] != "I", "mse"] - 1.0) < 1e-3)
-    rich = curves[curves["regime"] == "I"].pivot(index="task_type", columns="alpha", values="mse")
-    assert np.all(np.abs(rich[1e-5] - 1.0) < 0.05) and np.all(rich[1e-5] < rich[1e-3])
+    rich_ones = ["I", "I_authors"]
+    assert np.all(np.abs(small.loc[~small["regime"].isin(rich_ones), "mse"] - 1.0) < 1e-3)
+    for name in rich_ones:
+        rich = curves[curves["regime"] == name].pivot(index="task_type", columns="alpha", values="mse")
+        assert np.all(np.abs(rich[1e-5] - 1.0) < 0.05) and np.all(rich[1e-5] < rich[1e-3]), name
 
 
 def test_error_decreases_with_alpha_where_penalty_matches_teacher(fig4_curves):
@@ -169,27 +173,64 @@ def test_sparse_subset_prefers_regime_iv_over_ii():
     curves = regime_curves([0.03, 0.05, 0.08], task_types={"sparse_subset": TASK_TYPES["sparse_subset"]})
     at = curves[curves["alpha"] == 0.05].set_index("regime")["mse"]
     assert 0.015 < at["IV"] < 0.03 and 0.15 < at["II"] < 0.22
-    # Around α = 0.05 IV is the best of all four; by α = 0.08 pure ℓ1 (I) has reached exact recovery first.
-    table = best_regime_table(curves).set_index("alpha")["best"]
-    assert table[0.03] == table[0.05] == "IV"
-    pair = best_regime_table(curves[curves["regime"].isin(["II", "IV"])])
+    # Before any setting recovers, a rich PT-dependent setting (IV, or the authors' λ = −0.99999 at its rich end)
+    # has the lowest error; by α = 0.08 pure ℓ1 (exact λ = −1) has recovered the teacher: a state, not a ranking.
+    table = best_regime_table(curves, floor=RECOVERY_FLOOR).set_index("alpha")
+    assert set(table.loc[[0.03, 0.05], "best"]) <= {"IV", "I_authors"}
+    assert (table.loc[[0.03, 0.05], "state"] == "ranked").all() and table.loc[0.08, "state"] == "recovered"
+    pair = best_regime_table(curves[curves["regime"].isin(["II", "IV"])], floor=RECOVERY_FLOOR)
     assert (pair["best"] == "IV").all() and (pair["runner_up"] == "II").all() and (pair["margin"] > 0).all()
 
 
-def test_best_regime_table_columns_and_ties():
+def test_best_regime_table_states_recovery_instead_of_a_tie():
     curves = pd.DataFrame(dict(task_type="t", regime=["a", "b", "c"], alpha=0.1, mse=[0.3, 1e-20, 2e-20]))
-    row = best_regime_table(curves).iloc[0]
-    assert (row["best"], row["runner_up"], row["tied"]) == ("b", "c", True)
-    assert row["margin"] == pytest.approx(1e-20)
+    row = best_regime_table(curves, floor=1e-3).iloc[0]
+    assert (row["best"], row["runner_up"], row["state"], row["n_recovered"]) == ("b", "c", "recovered", 2)
+    ranked = best_regime_table(curves.assign(mse=[0.3, 0.1, 0.2]), floor=1e-3).iloc[0]
+    assert (ranked["best"], ranked["state"]) == ("b", "ranked")
 
 
 def test_regimes_are_classified_by_computed_l_and_pd():
-    table = regime_table()
-    assert list(table["computed"]) == list(table["regime"])
+    table = regime_table().set_index("regime")
+    named = [r for r in table.index if r in ("I", "II", "III", "IV")]
+    assert list(table.loc[named, "computed"]) == named
     assert np.all((table["ell"] >= 1) & (table["ell"] <= 2) & (table["pd"] <= 0) & (table["pd"] >= -1))
     # The authors' λ = −0.99999 keeps PT dependence (PD/(1 − ℓ) ≈ 1): the rich end of regime IV, not I.
-    authors_i = regime_table({"x": dict(c_pt=1e-3, lambda_pt=-0.99999, gamma_ft=0.0)})
-    assert authors_i["computed"].iloc[0] == "IV"
+    assert table.loc["I_authors", "computed"] == "IV"
+
+
+def test_computed_regime_depends_on_the_task_beta_scale():
+    # λ = 0, γ = 0 is lazy and PT-dependent (II) at |β_FT| = 1/√0.1, but rich enough to count as IV at 1/√0.01.
+    settings = pd.DataFrame([dict(**REGIMES["II"], rho_ft=rho) for rho in (0.1, 0.01)])
+    assert list(computed_regimes(settings)["computed"]) == ["II", "IV"]
+
+
+def test_frozen_network_error_is_the_teacher_energy():
+    # λ = −1 with γ = 0: every √k_d = 0, β stays 0 and E_gen = E[β*²] = 1 at every α (REFERENCE §3).
+    out = generalization_error([0.1, 0.3], c_pt=1e-3, lambda_pt=-1.0, gamma_ft=0.0, rho_pt=0.1, rho_ft=0.1, omega=0.5)
+    assert np.allclose(out["mse"], 1.0) and out["converged"].all() and (out["branch"] == "frozen").all()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("knobs, alpha", [
+    (dict(c_pt=1e-3, lambda_pt=0.0, gamma_ft=0.0, rho_ft=0.1, omega=0.5), 0.3),
+    (dict(c_pt=1e-6, lambda_pt=0.0, gamma_ft=0.0, rho_ft=0.1, omega=0.0), 0.4),
+    (dict(c_pt=1e-3, lambda_pt=0.99, gamma_ft=0.0, rho_ft=0.1, omega=0.0), 0.4),
+])
+def test_replica_near_recovery_transitions_matches_the_minimiser(knobs, alpha):
+    """Near a recovery transition, where a Monte-Carlo fixed point can sit 8–20% high: the quadrature replica lies
+    within the minimiser's seed CI (D = 3000, 8 seeds, errors / seed teacher energy) plus the finite-size trend
+    measured between D = 1500 and D = 3000."""
+    replica = generalization_error([alpha], **knobs, rho_pt=0.1)["mse"].iloc[0]
+    settings = pd.DataFrame([{k: knobs[k] for k in ("c_pt", "lambda_pt", "gamma_ft")}])
+    means = {}
+    for dim in (1500, 3000):
+        rows = pd.concat([minimise_task(dim=dim, alpha=[alpha], rho_pt=0.1, rho_ft=knobs["rho_ft"],
+                                        omega=knobs["omega"], seed=seed, settings=settings) for seed in range(8)])
+        values = rows["mse_argmin"] / rows["teacher_energy"]
+        means[dim] = (values.mean(), t_halfwidth(values.std(ddof=1), len(values)))
+    (m_small, _), (m_large, half) = means[1500], means[3000]
+    assert abs(m_large - replica) <= half + abs(m_small - m_large), (replica, means)
 
 
 @pytest.mark.parametrize("kw, condition", [
@@ -203,9 +244,9 @@ def test_infeasible_tasks_name_the_condition(kw, condition):
         generalization_error([0.1], c_pt=1e-3, lambda_pt=0.0, gamma_ft=0.0, **kw)
 
 
-def test_zero_k_is_rejected():
-    with pytest.raises(ValueError, match="gamma_ft > 0"):
-        task_law(c_pt=1e-3, lambda_pt=-1.0, gamma_ft=0.0, rho_pt=0.1, rho_ft=0.1, omega=0.0)
+def test_zero_k_on_some_groups_only_is_rejected():
+    with pytest.raises(ValueError, match="0 on all"):
+        solve_curve([0.1], _law([0.5, 0.5], [1.0, 0.0], [0.0, 1.0]))
 
 
 def test_rows_keep_the_order_of_alpha():

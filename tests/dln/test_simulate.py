@@ -8,7 +8,7 @@ import pytest
 
 from ptft.dln import tasks
 from ptft.dln.gd import GDOptions
-from ptft.dln.simulate import simulate_single_task, simulate_task
+from ptft.dln.simulate import minimise_task, simulate_single_task, simulate_task
 
 FAST = GDOptions(max_steps=200_000, num_threads=1)
 COLUMNS = [
@@ -31,6 +31,7 @@ COLUMNS = [
     "diverged",
     "lr",
     "drift",
+    "teacher_energy",
     "beta_ft0_max",
     "wall_s",
 ]
@@ -125,11 +126,24 @@ def test_simulate_task_learned_pretraining():
         simulate_task(**task, pt="learned")
 
 
-def test_frozen_setting_gives_nan_argmin():
-    # λ = −1 with γ = 0 freezes every coordinate: GD cannot move, and the argmin does not exist.
+def test_frozen_setting_stays_at_zero():
+    # λ = −1 with γ = 0 freezes every coordinate: GD cannot move, β stays 0, and the "minimiser" is β = 0 too, whose
+    # error is the teacher's energy ‖β*‖²/D (the replica's E[β*²], REFERENCE §3).
     s = pd.DataFrame({"c_pt": [1e-3], "lambda_pt": [-1.0], "gamma_ft": [0.0]})
     df = simulate_task(dim=50, alpha=0.2, rho_pt=0.1, rho_ft=0.1, omega=1.0, seed=0, settings=s, gd=FAST)
-    assert np.isnan(df["mse_argmin"].iloc[0]) and df["mse"].iloc[0] > 0
+    assert df["mse"].iloc[0] == pytest.approx(df["teacher_energy"].iloc[0])
+    assert df["mse_argmin"].iloc[0] == pytest.approx(df["teacher_energy"].iloc[0])
+
+
+def test_minimise_task_matches_the_gd_runs_argmin():
+    """The theory points (no GD) use the same task, data streams and PT state as simulate_task."""
+    s = pd.DataFrame({"c_pt": [1e-3, 1e-3], "lambda_pt": [-0.99, 0.0], "gamma_ft": [0.0, 0.0]})
+    task = dict(dim=60, rho_pt=0.1, rho_ft=0.1, omega=1.0, seed=3)
+    points = minimise_task(**task, alpha=[0.2, 0.4], settings=s)
+    for alpha in (0.2, 0.4):
+        gd = simulate_task(**task, alpha=alpha, settings=s, gd=FAST)
+        np.testing.assert_allclose(points[points["alpha"] == alpha]["mse_argmin"], gd["mse_argmin"], rtol=1e-12)
+    assert len(points) == 4 and points["teacher_energy"].nunique() == 1
 
 
 def test_single_task_error_independent_of_lambda():

@@ -4,6 +4,8 @@ from ptft.dln import experiments as dln_exp
 
 localrules:
     dln_collect,
+    dln_minimiser_collect,
+    dln_finite_size,
     dln_single_task_collect,
     dln_fig3,
     dln_phase,
@@ -12,6 +14,7 @@ localrules:
 DLN = config["dln"]
 DLN_RUNS = dln_exp.gd_run_table(DLN)
 DLN_SINGLE = dln_exp.single_task_table(DLN)
+DLN_MINIMISER = dln_exp.minimiser_run_table(DLN)
 DLN_TASKS = sorted(set(DLN_RUNS["task"]))
 if "dln" in config["arms"]:
     TARGETS["dln"] = [
@@ -21,6 +24,8 @@ if "dln" in config["arms"]:
         "results/dln/figures/phase.pdf",
         "results/dln/figures/single_task.pdf",
         "results/dln/tables/single_task.md",
+        "results/dln/minimiser.csv",
+        "results/dln/tables/finite_size.md",
     ]
 
 
@@ -58,6 +63,55 @@ rule dln_collect:
         run_ids=list(DLN_RUNS["run_id"]),
     script:
         "../scripts/dln_collect.py"
+
+
+rule dln_minimiser:
+    output:
+        "results/dln/minimiser/{task}.csv",
+    log:
+        "logs/dln/minimiser/{task}.log",
+    conda:
+        ENV
+    threads: 1
+    params:
+        runs=lambda w: DLN_MINIMISER[DLN_MINIMISER["task"] == w.task].to_dict(
+            "records"
+        ),
+    script:
+        "../scripts/dln_minimiser.py"
+
+
+rule dln_minimiser_collect:
+    input:
+        expand(
+            "results/dln/minimiser/{task}.csv",
+            task=sorted(set(DLN_MINIMISER["task"])),
+        ),
+    output:
+        "results/dln/minimiser.csv",
+    log:
+        "logs/dln/minimiser_collect.log",
+    conda:
+        ENV
+    params:
+        run_ids=list(DLN_MINIMISER["run_id"]),
+    script:
+        "../scripts/dln_minimiser_collect.py"
+
+
+rule dln_finite_size:
+    input:
+        simulations="results/dln/simulations.csv",
+        minimiser="results/dln/minimiser.csv",
+        replica="results/dln/replica.csv",
+    output:
+        multiext("results/dln/tables/finite_size", ".csv", ".md", ".tex"),
+    log:
+        "logs/dln/finite_size.log",
+    conda:
+        ENV
+    script:
+        "../scripts/dln_finite_size.py"
 
 
 rule dln_single_task:
@@ -101,6 +155,7 @@ rule dln_single_task_collect:
 rule dln_fig3:
     input:
         simulations="results/dln/simulations.csv",
+        minimiser="results/dln/minimiser.csv",
         replica="results/dln/replica.csv",
     output:
         figure=report(

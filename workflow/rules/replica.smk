@@ -86,6 +86,8 @@ rule dln_fig4:
             category="DLN",
         ),
         regimes=multiext("results/dln/tables/regimes", ".csv", ".md", ".tex"),
+        settings=multiext("results/dln/tables/regime_settings", ".csv", ".md", ".tex"),
+        curves="results/dln/regime_curves.csv",
     log:
         "logs/dln/fig4.log",
     conda:

@@ -1,4 +1,5 @@
 # Reports over every enabled arm: the reproduction scorecard and the provenance index (both in the HTML report).
+import ptft.scorecard
 
 
 localrules:
@@ -6,15 +7,8 @@ localrules:
     provenance_index,
 
 
-# Scorecard input name -> (arm, table). A disabled arm's claims come out NOT RUN.
-SCORECARD_TABLES = {
-    "dln_simulations": ("dln", "results/dln/simulations.csv"),
-    "dln_single_task": ("dln", "results/dln/single_task.csv"),
-    "dln_agreement": ("dln", "results/dln/tables/agreement.csv"),
-    "dln_regimes": ("dln", "results/dln/tables/regimes.csv"),
-    "vision_finetune": ("vision", "results/vision/finetune.csv"),
-    "modarith_finetune": ("modarith", "results/modarith/finetune.csv"),
-}
+# Scorecard tables: one registry (ptft.scorecard.TABLES: name -> (arm, path)). A disabled arm's claims: NOT RUN.
+SCORECARD_TABLES = ptft.scorecard.TABLES
 # This file is included last, so every enabled arm has registered its targets by now.
 ARM_TARGETS = [path for arm in config["arms"] for path in TARGETS.get(arm, [])]
 TARGETS["report"] = ["results/scorecard.md", "results/provenance.csv"]

@@ -5,16 +5,18 @@ import pandas as pd
 from ptft import collect, io, plotting, tables
 from ptft.dln.figures import single_task_figure
 from ptft.provenance import tracked
+from ptft.stats import METHOD, mean_ci
 
 with tracked(snakemake) as prov:
     runs = pd.concat([pd.read_csv(p) for p in snakemake.input.runs], ignore_index=True)
     collect.check_complete(runs, pd.DataFrame({"run_id": snakemake.params.run_ids}), what="single-task runs")
     io.write_csv(snakemake.output.runs, runs)
-    summary = tables.mean_ci(runs, ["c_pt", "lambda_pt", "alpha"], "mse")
+    summary = mean_ci(runs, ["c_pt", "lambda_pt", "alpha"], "mse")
     replica = pd.read_csv(snakemake.input.replica)
     table = summary.merge(replica[["c_pt", "alpha", "mse"]].rename(columns={"mse": "replica"}),
                           on=["c_pt", "alpha"], how="left")
     tables.write_table(table, snakemake.output.table,
-                       caption="Training from scratch: GD error per λ (mean, 95% CI, n seeds) and the replica value.")
+                       caption=f"Training from scratch: GD error per λ (mean, 95% CI by {METHOD}, n_runs seeds) and "
+                               "the replica value.")
     plotting.save(single_task_figure(summary, replica), snakemake.output.figure)
     prov["seeds"] = sorted(int(s) for s in runs["seed"].unique())

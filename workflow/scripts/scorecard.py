@@ -11,4 +11,4 @@ with tracked(snakemake, data_source="generated"):
     card = scorecard.evaluate(tables, sources)
     io.write_csv(snakemake.output.csv, card)
     io.write_text(snakemake.output.md, scorecard.to_markdown(card))
-    print(card[["claim_id", "verdict", "value"]].to_string(index=False))
+    print(card[["claim_id", "verdict", "effect", "ci_low", "ci_high", "n_seeds"]].to_string(index=False))

@@ -7,7 +7,7 @@ import pandas as pd
 
 from ptft.dln.experiments import PANEL_KEYS
 from ptft.dln.replica import generalization_error, single_task_error
-from ptft.tables import mean_ci
+from ptft.stats import mean_ci, paired_effect
 
 log = logging.getLogger(__name__)
 CURVE_KEYS = PANEL_KEYS + ["rho_pt", "a_pt"]
@@ -36,15 +36,40 @@ def single_task_curves(c_values, rho: float, alpha) -> pd.DataFrame:
 
 
 def agreement_table(sims: pd.DataFrame, replica: pd.DataFrame) -> pd.DataFrame:
-    """Per setting and α: replica, GD mean (95% CI, n), finite-D argmin mean, and relative differences."""
+    """Per setting and α: GD mean (Student-t 95% CI, n_runs), finite-D argmin mean, replica, and the paired
+    GD − argmin difference over seeds (same data per seed) with its 95% CI half-width."""
     by = PANEL_KEYS + ["alpha"]
     gd = mean_ci(sims, by, "mse").rename(columns={"mean": "gd", "std": "gd_std", "ci95": "gd_ci95"})
     argmin = sims.groupby(by)["mse_argmin"].mean().rename("argmin").reset_index()
+    paired = (sims.assign(diff=sims["mse"] - sims["mse_argmin"]).groupby(by)["diff"]
+              .apply(lambda d: pd.Series(vars(paired_effect(d.to_numpy())))).unstack().reset_index())
+    paired = paired.assign(gd_minus_argmin=paired["effect"], gd_minus_argmin_ci95=paired["ci_high"] - paired["effect"])
     theory = (replica.drop_duplicates(by)[by + ["mse", "converged"]]
               .rename(columns={"mse": "replica", "converged": "replica_converged"}))
     # Replica α are rounded to the same 12 digits as the GD grid, so an exact merge is safe.
-    table = gd.merge(argmin, on=by).merge(theory, on=by, how="left")
+    table = (gd.merge(argmin, on=by).merge(paired[by + ["gd_minus_argmin", "gd_minus_argmin_ci95"]], on=by)
+             .merge(theory, on=by, how="left"))
     table["rel_gd_replica"] = (table["gd"] - table["replica"]) / table["replica"]
     table["rel_argmin_replica"] = (table["argmin"] - table["replica"]) / table["replica"]
     table["rel_gd_argmin"] = (table["gd"] - table["argmin"]) / table["argmin"]
+    return table
+
+
+def finite_size_table(points: pd.DataFrame, replica: pd.DataFrame) -> pd.DataFrame:
+    """The minimiser's finite-size bias against the replica limit, per setting, α and D.
+
+    points: minimiser rows (mse_argmin, teacher_energy, dim, seed, the setting keys), e.g. the GD runs' argmin at
+    dln.dim and the theory points at the minimiser's D. Errors are divided by each seed's teacher energy
+    ‖β*‖²/D, which removes the draw-to-draw fluctuation of the teacher's norm (E[β*²] = 1 in the replica law).
+    Columns: the keys, dim, n_runs, argmin (normalised mean), argmin_ci95 (Student-t), replica, bias = argmin −
+    replica, rel_bias = bias / replica.
+    """
+    by = PANEL_KEYS + ["alpha", "dim"]
+    norm = points.assign(argmin=points["mse_argmin"] / points["teacher_energy"])
+    table = mean_ci(norm, by, "argmin").rename(columns={"mean": "argmin", "std": "argmin_std", "ci95": "argmin_ci95"})
+    keys = PANEL_KEYS + ["alpha"]
+    theory = replica.drop_duplicates(keys)[keys + ["mse"]].rename(columns={"mse": "replica"})
+    table = table.merge(theory, on=keys, how="left")
+    table["bias"] = table["argmin"] - table["replica"]
+    table["rel_bias"] = table["bias"] / table["replica"]
     return table

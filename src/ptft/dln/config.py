@@ -30,6 +30,7 @@ def check_config(section: dict) -> None:
         for rho_ft in panel["rho_ft"]:
             for omega in panel["omega"]:
                 _check_task(f"dln.panels.{name}.rho_ft/omega", rho_pt, rho_ft, omega, dim)
+    _check_support(section)
     single = section["single_task"]
     if round(single["rho"] * dim) < 1:
         raise ConfigError(f"dln.single_task.rho: {single['rho']} with dim = {dim} gives no teacher coordinates")
@@ -37,3 +38,19 @@ def check_config(section: dict) -> None:
         lo, hi = section["phase"][key]
         if not lo < hi:
             raise ConfigError(f"dln.phase.{key}: expected [low, high] with low < high, got {[lo, hi]}")
+
+
+def _check_support(section: dict) -> None:
+    """Every panel's FT sparsities reach dln.min_support nonzero coordinates at GD's D or at the minimiser's."""
+    minimiser = section["minimiser"]
+    unknown = sorted(set(minimiser["panels"]) - set(section["panels"]))
+    if unknown:
+        raise ConfigError(f"dln.minimiser.panels: {unknown} are not panels of dln.panels ({sorted(section['panels'])})")
+    for name, panel in section["panels"].items():
+        dims = [section["dim"]] + ([minimiser["dim"]] if name in minimiser["panels"] else [])
+        for rho_ft in panel["rho_ft"]:
+            if all(round(rho_ft * d) < section["min_support"] for d in dims):
+                raise ConfigError(
+                    f"dln.panels.{name}.rho_ft: {rho_ft} gives fewer than dln.min_support = {section['min_support']} "
+                    f"nonzero FT coordinates at every D that draws it ({dims}); expected a larger dln.dim, or the "
+                    "panel in dln.minimiser.panels with a larger dln.minimiser.dim")

@@ -48,9 +48,19 @@ def stable_lr(lr, *, n, dim, c_pt, lambda_pt, gamma_ft, rho_ft, a_pt, stable_ste
     return np.minimum(lr, stable_step * n / (edge * weight))
 
 
+def supported(settings: pd.DataFrame, dim: int, min_support: int) -> pd.DataFrame:
+    """The settings whose FT teacher has at least `min_support` nonzero coordinates at this D (round(ρ_ft·D)).
+
+    Sparser teachers at this D are left to the minimiser points at their larger D: with a handful of nonzero
+    coordinates the finite-size effects dominate what the panel is meant to show.
+    """
+    return settings[(settings["rho_ft"] * dim).round() >= min_support]
+
+
 def gd_run_table(cfg: dict) -> pd.DataFrame:
-    """Every GD fine-tuning run: union of the panels' settings × seeds × α, with lr and tolerance per run."""
-    settings = panel_table(cfg)[PANEL_KEYS].drop_duplicates()
+    """Every GD fine-tuning run: union of the panels' settings × seeds × α, with lr and tolerance per run; settings
+    whose FT support at dln.dim is below dln.min_support are not run by GD (the minimiser points carry them)."""
+    settings = supported(panel_table(cfg)[PANEL_KEYS].drop_duplicates(), cfg["dim"], cfg["min_support"])
     runs = settings.merge(pd.DataFrame({"seed": cfg["seeds"]}), how="cross")
     runs = runs.merge(pd.DataFrame({"alpha": cfg["alpha"]}), how="cross")
     rich = is_rich(runs["lambda_pt"], runs["gamma_ft"], cfg["gd"])
@@ -67,6 +77,24 @@ def gd_run_table(cfg: dict) -> pd.DataFrame:
     return grid.with_ids(runs, ids).sort_values(["task", "alpha", *KNOBS], ignore_index=True)
 
 
+def minimiser_run_table(cfg: dict) -> pd.DataFrame:
+    """Theory points without GD (`dln.minimiser`): the listed panels' settings × its seeds × α at its larger D.
+
+    One row per run; the Theorem 4.1 minimiser is ~100× cheaper than GD, so these points carry the seeds and the
+    dimension that the sparsest FT teachers need (≥ 20 nonzero coordinates), while GD runs at `dln.dim`.
+    """
+    m = cfg["minimiser"]
+    panels = panel_table(cfg)
+    settings = panels[panels["panel"].isin(m["panels"])][PANEL_KEYS].drop_duplicates()
+    settings = supported(settings, m["dim"], cfg["min_support"])
+    runs = settings.merge(pd.DataFrame({"seed": m["seeds"]}), how="cross")
+    runs = runs.merge(pd.DataFrame({"alpha": m.get("alpha") or cfg["alpha"]}), how="cross")
+    runs = runs.assign(rho_pt=cfg["rho_pt"], dim=m["dim"], a_pt=cfg["a_pt"])
+    runs["task"] = [task_id(*row) for row in runs[TASK].itertuples(index=False)]
+    ids = KNOBS + TASK + ["alpha", "rho_pt", "dim", "a_pt"]
+    return grid.with_ids(runs, ids).sort_values(["task", "alpha", *KNOBS], ignore_index=True)
+
+
 def single_task_table(cfg: dict) -> pd.DataFrame:
     """Exp 4: pretraining alone from each (c, λ) on one sparse task per seed; the error should not depend on λ."""
     s = cfg["single_task"]
@@ -78,8 +106,9 @@ def single_task_table(cfg: dict) -> pd.DataFrame:
 
 
 def replica_alpha(cfg: dict) -> list:
-    """The fine α grid of the curves plus the GD α values, so GD and theory compare at the same α."""
-    return sorted(set(grid.linspace(cfg["replica"]["alpha"])) | set(map(float, cfg["alpha"])))
+    """The fine α grid of the curves plus the GD and minimiser α values, so points and theory share their α."""
+    points = set(map(float, cfg["alpha"])) | set(map(float, cfg["minimiser"].get("alpha") or []))
+    return sorted(set(grid.linspace(cfg["replica"]["alpha"])) | points)
 
 
 def replica_table(cfg: dict, regimes: dict, task_types: dict) -> pd.DataFrame:

@@ -9,14 +9,15 @@ from ptft import plotting
 from ptft.dln.experiments import KNOBS, PANEL_KEYS
 from ptft.dln.phase import PLANES
 from ptft.dln.regimes import REGIME_NAMES
-from ptft.tables import mean_ci
+from ptft.stats import CONFIDENCE, METHOD, mean_ci
 
 MARKERS = ["o", "s", "^", "D", "v", "P"]
 LINESTYLES = ["-", "--", ":", "-."]
 
 
 def gd_summary(sims: pd.DataFrame) -> pd.DataFrame:
-    """GD mean ± 95% CI over seeds per setting and α, with n, converged and diverged counts and the argmin mean."""
+    """GD mean ± 95% CI (Student-t) over seeds per setting and α, with n_runs, converged and diverged counts and
+    the argmin mean."""
     by = PANEL_KEYS + ["alpha"]
     out = mean_ci(sims, by, "mse")
     extra = sims.groupby(by).agg(mse_argmin=("mse_argmin", "mean"), n_converged=("converged", "sum"),
@@ -24,12 +25,23 @@ def gd_summary(sims: pd.DataFrame) -> pd.DataFrame:
     return out.merge(extra, on=by)
 
 
+def minimiser_summary(points: pd.DataFrame) -> pd.DataFrame:
+    """Minimiser theory points: mean ± 95% CI (Student-t) of mse_argmin over seeds per setting and α."""
+    return mean_ci(points, PANEL_KEYS + ["alpha"], "mse_argmin")
+
+
 def _fmt(name: str, value) -> str:
-    return f"{name}={value:g}"
+    return plotting.setting(name, value)
 
 
-def draw_panel(ax, panel: pd.DataFrame, summary: pd.DataFrame, replica: pd.DataFrame) -> None:
-    """One Figure 3 panel: replica lines, GD mean ± 95% CI points, finite-D argmin as open markers."""
+def _select(df: pd.DataFrame, key: dict) -> pd.DataFrame:
+    return df.loc[np.logical_and.reduce([np.isclose(df[k], v) for k, v in key.items()])]
+
+
+def draw_panel(ax, panel: pd.DataFrame, summary: pd.DataFrame, replica: pd.DataFrame,
+               theory: pd.DataFrame | None = None) -> None:
+    """One Figure 3 panel: replica lines; GD mean ± 95% CI (filled); the minimiser on GD's data (open, small);
+    where given, the minimiser theory points at their larger D (open, large, ± 95% CI)."""
     hue, style = panel["hue"].iloc[0], panel["style"].iloc[0]
     hues = sorted(panel[hue].unique())
     styles = sorted(panel[style].unique())
@@ -37,15 +49,18 @@ def draw_panel(ax, panel: pd.DataFrame, summary: pd.DataFrame, replica: pd.DataF
     for _, row in panel.iterrows():
         key = {k: row[k] for k in PANEL_KEYS}
         color, i = colors[row[hue]], styles.index(row[style])
-        sel = lambda df: df.loc[np.logical_and.reduce([np.isclose(df[k], v) for k, v in key.items()])]
-        line = sel(replica).sort_values("alpha")
+        line = _select(replica, key).sort_values("alpha")
         ax.plot(line["alpha"], line["mse"], color=color, ls=LINESTYLES[i % 4], lw=1.4)
-        pts = sel(summary).sort_values("alpha")
+        pts = _select(summary, key).sort_values("alpha")
         x = pts["alpha"] + 0.004 * (i - (len(styles) - 1) / 2)  # dodge the styles so their error bars stay apart
         ax.errorbar(x, pts["mean"], yerr=pts["ci95"], color=color, marker=MARKERS[i % 6], ls="none",
                     ms=4, capsize=2)
-        ax.plot(x, pts["mse_argmin"], color=color, marker=MARKERS[i % 6], mfc="none", ls="none", ms=7,
-                alpha=0.6)
+        ax.plot(x, pts["mse_argmin"], color=color, marker=MARKERS[i % 6], mfc="none", ls="none", ms=6,
+                alpha=0.5)
+        if theory is not None:
+            big = _select(theory, key).sort_values("alpha")
+            ax.errorbar(big["alpha"] + 0.008, big["mean"], yerr=big["ci95"], color=color, marker=MARKERS[i % 6],
+                        mfc="white", ls="none", ms=6, capsize=2)
     handles = [plt.Line2D([], [], color=colors[h], lw=2, label=_fmt(hue, h)) for h in hues]
     handles += [plt.Line2D([], [], color="0.3", ls=LINESTYLES[i % 4], marker=MARKERS[i % 6], label=_fmt(style, s))
                 for i, s in enumerate(styles)]
@@ -55,39 +70,59 @@ def draw_panel(ax, panel: pd.DataFrame, summary: pd.DataFrame, replica: pd.DataF
     ax.set(xlabel=plotting.label("alpha"), ylabel=plotting.label("mse"), xlim=(0, None), ylim=(0, None))
 
 
-def figure3(panels: pd.DataFrame, sims: pd.DataFrame, replica: pd.DataFrame, dim: int):
-    """Figure 3 (2×3): lines = replica (D → ∞), filled points = GD mean ± 95% CI, open = finite-D argmin."""
+def figure3(panels: pd.DataFrame, sims: pd.DataFrame, replica: pd.DataFrame, dim: int,
+            points: pd.DataFrame | None = None):
+    """Figure 3 (2×3): lines = replica (D → ∞), filled points = GD mean ± 95% CI at D = dim, small open = the
+    minimiser on GD's data; `points` (minimiser theory points at a larger D, more seeds) as large open markers."""
     plotting.setup()
     names = list(dict.fromkeys(panels["panel"]))
     ncol = min(3, len(names))
     nrow = int(np.ceil(len(names) / ncol))
     fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol, 3.4 * nrow), squeeze=False)
     summary = gd_summary(sims)
+    theory = minimiser_summary(points) if points is not None and len(points) else None
     for ax, name in zip(axes.flat, names):
-        draw_panel(ax, panels[panels["panel"] == name], summary, replica[replica["group"] == name])
+        draw_panel(ax, panels[panels["panel"] == name], summary, replica[replica["group"] == name], theory)
     for ax in axes.flat[len(names):]:
         ax.remove()
-    fig.suptitle(f"Fine-tuning error: replica (lines), GD at D = {dim} (points, mean ± 95% CI), "
-                 "finite-D min-penalty interpolator (open)", fontsize=9)
+    seeds = sims["seed"].nunique()
+    title = (f"Lines: replica (D → ∞). Filled: GD at D = {dim}, mean ± {CONFIDENCE:.0%} CI over {seeds} seeds "
+             f"({METHOD.replace(' over seeds', '')}); small open: Theorem 4.1 minimiser on the same data")
+    if theory is not None:
+        title += (f"; large open: minimiser alone at D = {int(points['dim'].iloc[0])}, "
+                  f"{points['seed'].nunique()} seeds (no GD)")
+    fig.suptitle(title, fontsize=8)
     fig.tight_layout()
     return fig
 
 
-def figure4(curves: pd.DataFrame):
-    """Figure 4 (theory): the four regimes' error curves on each task type."""
+def figure4(curves: pd.DataFrame, *, floor: float):
+    """Figure 4 (theory): each setting's error curve on each task type, named by the regime computed from its ℓ and
+    PD on that task (a per-panel legend, since the computed regime depends on the task's β scale). Log scale; the
+    band below `floor` is "recovered"."""
     plotting.setup()
-    curves = curves.assign(regime=[f"{r} ({REGIME_NAMES.get(r, '')})" for r in curves["regime"]])
+    keys = sorted(set(curves["regime"]))
+    colors = dict(zip(keys, sns.color_palette("colorblind", len(keys))))
     types = list(dict.fromkeys(curves["task_type"]))
-    fig, axes = plt.subplots(1, len(types), figsize=(4.2 * len(types), 3.4), squeeze=False)
+    fig, axes = plt.subplots(1, len(types), figsize=(4.4 * len(types), 3.6), squeeze=False)
     for ax, name in zip(axes.flat, types):
         sub = curves[curves["task_type"] == name]
-        sns.lineplot(sub, x="alpha", y="mse", hue="regime", ax=ax, palette="colorblind", hue_order=sorted(set(curves["regime"])))
+        for key, line in sub.groupby("regime"):
+            r = line.iloc[0]
+            label = (f"{_fmt('lambda_pt', r['lambda_pt'])}, {_fmt('gamma_ft', r['gamma_ft'])}: {r['computed']} "
+                     f"($\\ell$={r['ell']:.2f}, PD={r['pd']:.2f})")
+            ax.plot(line["alpha"], line["mse"], color=colors[key], lw=1.5, label=label)
+        ax.axhspan(1e-14, floor, color="0.9", zorder=0)
+        ax.text(0.98, floor * 0.5, f"recovered (< {floor:g})", transform=ax.get_yaxis_transform(), ha="right",
+                va="top", fontsize=7, color="0.4")
         t = sub.iloc[0]
-        ax.set_title(f"{name}: ρ_ft={t['rho_ft']:g}, ω={t['omega']:g}", fontsize=9)
-        ax.set(xlabel=plotting.label("alpha"), ylabel=plotting.label("mse"), xlim=(0, None), ylim=(0, None))
-        ax.get_legend().remove()
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=len(labels), frameon=False, bbox_to_anchor=(0.5, -0.06))
+        ax.set_title(f"{name.replace('_', ' ')}: {_fmt('rho_ft', t['rho_ft'])}, {_fmt('omega', t['omega'])}", fontsize=9)
+        ax.set(xlabel=plotting.label("alpha"), ylabel=plotting.label("mse"), xlim=(0, None), yscale="log",
+               ylim=(1e-10, 3))
+        ax.legend(fontsize=6, frameon=False, loc="lower left")
+    names = ", ".join(f"{k} = {v}" for k, v in REGIME_NAMES.items())
+    fig.suptitle(f"Replica theory, c_PT = {curves['c_pt'].iloc[0]:g}; regimes computed from ℓ and PD ({names})",
+                 fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -115,13 +150,13 @@ def single_task_figure(summary: pd.DataFrame, replica: pd.DataFrame):
     plotting.setup()
     fig, ax = plt.subplots(figsize=(4.6, 3.4))
     for c, line in replica.groupby("c_pt"):
-        ax.plot(line["alpha"], line["mse"], color="0.2", lw=1.2, label=f"replica, c_pt={c:g}")
+        ax.plot(line["alpha"], line["mse"], color="0.2", lw=1.2, label=f"replica, {_fmt('c_pt', c)}")
     palette = dict(zip(sorted(summary["lambda_pt"].unique()), sns.color_palette("coolwarm", summary["lambda_pt"].nunique())))
     for (c, lam), pts in summary.groupby(["c_pt", "lambda_pt"]):
         ax.errorbar(pts["alpha"], pts["mean"], yerr=pts["ci95"], color=palette[lam], marker="o", ls="none", ms=4,
-                    capsize=2, label=f"GD λ_pt={lam:g}, c_pt={c:g}")
+                    capsize=2, label=f"GD {_fmt('lambda_pt', lam)}, {_fmt('c_pt', c)}")
     ax.legend(fontsize=7, frameon=False)
-    ax.set(xlabel="α = N / D", ylabel=plotting.label("mse"), title="Training from scratch: error independent of λ",
+    ax.set(xlabel=r"$\alpha = N/D$", ylabel=plotting.label("mse"), title="Training from scratch: error independent of λ",
            xlim=(0, None), ylim=(0, None))
     fig.tight_layout()
     return fig

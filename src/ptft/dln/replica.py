@@ -33,17 +33,26 @@ class ChannelLaw:
     sqrt_k: np.ndarray
 
     @property
+    def frozen(self) -> bool:
+        """K = 0 on every group (λ = −1 with γ = 0): the network never moves off β = 0."""
+        return bool(np.all(self.sqrt_k == 0))
+
+    @property
     def second_moment(self) -> float:
         """E[B*²], the error of the zero estimator (and the α → 0 limit of E_gen)."""
         return float(np.sum(self.weight * self.tau2))
 
 
 def _law(weight, tau2, sqrt_k) -> ChannelLaw:
-    """A ChannelLaw without its empty groups, √K validated (K = 0 never moves off zero)."""
+    """A ChannelLaw without its empty groups, √K validated: > 0 on every group, or 0 on all (a frozen network).
+
+    K = 0 on some groups only would freeze those coordinates while the rest interpolate: a different estimator
+    that Proposition 4.2 does not describe, so it is refused.
+    """
     weight, tau2, sqrt_k = (np.asarray(v, dtype=np.float64) for v in (weight, tau2, sqrt_k))
     keep = weight > 0
-    if np.any(sqrt_k[keep] <= 0):
-        raise ValueError("sqrt_k_ft must be > 0 on every group: lambda_pt = -1 needs gamma_ft > 0")
+    if np.any(sqrt_k[keep] < 0) or (np.any(sqrt_k[keep] == 0) and not np.all(sqrt_k[keep] == 0)):
+        raise ValueError("sqrt_k_ft must be > 0 on every group (or 0 on all: a frozen network)")
     return ChannelLaw(weight[keep], tau2[keep], sqrt_k[keep])
 
 
@@ -222,6 +231,10 @@ def solve_curve(alpha, law, *, noise_var=0.0, method="quad", n_samples=80_000, s
     alpha = np.atleast_1d(np.asarray(alpha, dtype=np.float64))
     if np.any(alpha <= 0):
         raise ValueError("alpha must be > 0")
+    if law.frozen:
+        # Every √K = 0 (λ = −1, γ = 0): gradients vanish, β stays 0 and E_gen = E[B*²] at every α (REFERENCE §3).
+        return pd.DataFrame(dict(alpha=alpha, mse=law.second_moment, mse_se=0.0, converged=True, s2=np.nan,
+                                 g=np.nan, iterations=0, branch="frozen"))
     if method == "quad":
         moments = partial(channel_moments, law, nodes=nodes)
     elif method == "mc":

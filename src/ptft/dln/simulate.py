@@ -30,8 +30,10 @@ def param_mse(beta_hat, beta_star):
 
 
 def argmin_mse(X, y, sqrt_k, beta_star):
-    """Test MSE of the Theorem 4.1 interpolator for each column of sqrt_k (D, R); NaN where some √k_d = 0.
+    """Test MSE of the Theorem 4.1 interpolator for each column of sqrt_k (D, R).
 
+    A column with every √k_d = 0 (λ = −1, γ = 0) is a frozen network: β stays 0 and the error is ‖β*‖²/D. NaN
+    where only some √k_d = 0 (those coordinates are frozen, the rest interpolate: not Theorem 4.1's problem).
     Identical penalty profiles (e.g. settings differing only in lr) are solved once.
     """
     unique, inverse = np.unique(sqrt_k, axis=1, return_inverse=True)
@@ -39,7 +41,31 @@ def argmin_mse(X, y, sqrt_k, beta_star):
     for j in range(unique.shape[1]):
         if np.all(unique[:, j] > 0.0):
             out[j] = np.mean((min_penalty_interpolator(X, y, unique[:, j]) - beta_star) ** 2)
+        elif np.all(unique[:, j] == 0.0):
+            out[j] = np.mean(beta_star**2)
     return out[inverse.ravel()]
+
+
+def minimise_task(*, dim, alpha, rho_pt, rho_ft, omega, seed, settings, a_pt=1.0) -> pd.DataFrame:
+    """Theory points without GD: the Theorem 4.1 minimiser's test error for every setting × α of one task.
+
+    The same task, data streams and oracle PT state as simulate_task, so at equal D a minimiser row is the
+    mse_argmin of the GD run with the same parameters. settings: columns c_pt, lambda_pt, gamma_ft; alpha: list.
+    teacher_energy = ‖β*‖²/D of this seed (E[β*²] = 1 over draws). wall_s: the solves of one α, shared by its rows.
+    """
+    task = tasks.make_task(dim=dim, rho_pt=rho_pt, rho_ft=rho_ft, omega=omega, seed=seed, a_pt=a_pt)
+    c, lam, gam, _ = _knobs(settings, GDOptions())
+    sqrt_k = theory.sqrt_k_ft(task.beta_pt[:, None], c, lam, gam)
+    frames = []
+    for a in alpha:
+        X, y = tasks.training_data(task.beta_ft, round(a * dim), seed, "ft_train_x")
+        start = time.perf_counter()
+        mse = argmin_mse(X, y, sqrt_k, task.beta_ft)
+        frames.append(pd.DataFrame(dict(c_pt=c, lambda_pt=lam, gamma_ft=gam, rho_pt=rho_pt, rho_ft=rho_ft, omega=omega,
+                                        alpha=a, dim=dim, seed=seed, a_pt=a_pt, mse_argmin=mse,
+                                        teacher_energy=np.mean(task.beta_ft**2),
+                                        wall_s=time.perf_counter() - start)))
+    return pd.concat(frames, ignore_index=True)
 
 
 def _pretrain(task, c, lam, lr, *, dim, seed, gd, pt, alpha_pt, device):
@@ -116,6 +142,7 @@ def simulate_task(
             "a_pt": a_pt,
             "pt": pt,
             **_gd_columns(res, X, y, sqrt_k, task.beta_ft, argmin=argmin, lr=lr),
+            "teacher_energy": np.mean(task.beta_ft**2),
             "beta_ft0_max": np.abs(beta_ft0).max(axis=0),
             "wall_s": wall,
             "batch_size": len(c),

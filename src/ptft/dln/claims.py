@@ -1,0 +1,221 @@
+"""The paper's diagonal-linear-network claims, each with its domain, tested on our DLN tables.
+
+Errors are in units of the FT teacher's energy E[β*²] = 1. Knob comparisons are paired within seed (one seed =
+one teacher, one PT state and one FT sample shared by every knob value); agreement claims are equivalence tests
+per (setting, α) cell, judged on the worst cell. Every threshold lives here, once, and is rendered into the text.
+"""
+
+import numpy as np
+import pandas as pd
+
+from ptft.dln.experiments import PANEL_KEYS
+from ptft.dln.regimes import RECOVERY_FLOOR
+from ptft.scorecard import Claim, NotRun, Outcome, at_value, require
+from ptft.stats import FAIL, INCONCLUSIVE, PASS, Effect, paired_difference, paired_effect
+
+# Relative spread over λ of the single-task error that still counts as "independent of λ".
+LAMBDA_MARGIN = 0.01
+# The floor the stopping rule leaves: GD stops at train MSE < tol_train (1e-4) or a relative β change < 1e-6,
+# which leaves a test-error discrepancy of the order of the tolerance; gaps are measured against (theory + floor).
+GD_FLOOR = 1e-3
+# Equivalence margins: relative gap |GD − minimiser| / (minimiser + GD_FLOOR) on the same data, and the
+# finite-D minimiser's relative gap to the replica limit (finite-size effects included).
+ARGMIN_MARGIN = 0.05
+REPLICA_MARGIN = 0.25
+# Task type -> regimes (computed from ℓ, PD at the task's β scale) expected to have the lowest error on it.
+FAVOURED = {"no_overlap": ("I",), "full_overlap": ("II", "IV"), "sparse_subset": ("IV",)}
+
+
+def _cells(df: pd.DataFrame) -> list:
+    return [k for k in PANEL_KEYS + ["alpha"] if k in df]
+
+
+def _equivalence(per_cell: pd.DataFrame, margin: float, what: str, n_runs: int) -> Outcome:
+    """Judge agreement on the worst cell: FAIL if some cell's CI lies wholly outside ±margin, PASS if every cell's
+    lies inside, else INCONCLUSIVE. per_cell: one row per cell with effect, ci_low, ci_high, n_seeds,
+    detectable_effect, z and the cell's keys."""
+    verdicts = [Effect(r.effect, r.ci_low, r.ci_high, r.n_seeds, r.detectable_effect, np.nan).within(margin)
+                for r in per_cell.itertuples()]
+    per_cell = per_cell.assign(verdict=verdicts,
+                               reach=np.maximum(per_cell["ci_high"].abs(), per_cell["ci_low"].abs()))
+    worst = per_cell.sort_values("reach", ascending=False)
+    verdict = FAIL if FAIL in verdicts else PASS if set(verdicts) == {PASS} else INCONCLUSIVE
+    keys = [k for k in _cells(per_cell)]
+    listing = "; ".join(
+        ", ".join(f"{k}={getattr(r, k):g}" for k in keys)
+        + f": {r.effect:+.3g} [{r.ci_low:+.3g}, {r.ci_high:+.3g}], standardised gap {r.z:.3g}, {r.verdict}"
+        for r in worst.head(5).itertuples())
+    counts = pd.Series(verdicts).value_counts().to_dict()
+    top = worst.iloc[0]
+    numbers = (f"{what}; margin ±{margin:g}; {len(per_cell)} cells ({counts}); worst cells: {listing}")
+    return Outcome(verdict, top["effect"], top["ci_low"], top["ci_high"], int(per_cell["n_seeds"].min()),
+                   float(per_cell["detectable_effect"].max()), numbers, n_runs)
+
+
+def _per_cell(df: pd.DataFrame, diff: pd.Series, scale: pd.Series) -> pd.DataFrame:
+    """Per (setting, α) cell: the paired Effect of diff / scale over seeds, and the standardised gap
+    |mean diff| / (seed standard error + GD_FLOOR)."""
+    rows = []
+    frame = df.assign(_d=diff, _r=diff / scale)
+    for key, cell in frame.groupby(_cells(df)):
+        e = paired_effect(cell["_r"].to_numpy())
+        d = cell["_d"].to_numpy()
+        se = d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else np.nan
+        rows.append({**dict(zip(_cells(df), key)), **vars(e), "z": abs(d.mean()) / (se + GD_FLOOR)})
+    return pd.DataFrame(rows)
+
+
+# --- the claims ---------------------------------------------------------------------------------------------------
+def pt_lambda_independent(t: dict) -> Outcome:
+    runs = require(t["dln_single_task"], "single-task runs")
+    spread = runs.groupby(["seed", "c_pt", "alpha"])["mse"].agg(lambda m: (m.max() - m.min()) / m.mean())
+    worst = spread.groupby(level="seed").max()
+    e = paired_effect(worst.to_numpy())
+    numbers = (f"worst relative spread over λ ∈ {sorted(runs['lambda_pt'].unique())} per seed (max over c_pt, α): "
+               f"{e.describe()}; margin {LAMBDA_MARGIN:g}")
+    return Outcome(e.within(LAMBDA_MARGIN), e.effect, e.ci_low, e.ci_high, e.n_seeds, e.detectable_effect,
+                   numbers, len(runs))
+
+
+def gd_reaches_minimiser(t: dict) -> Outcome:
+    sims = require(t["dln_simulations"].dropna(subset=["mse_argmin"]), "GD runs with a finite-D argmin")
+    scale = sims.groupby(_cells(sims))["mse_argmin"].transform("mean") + GD_FLOOR
+    per_cell = _per_cell(sims, sims["mse"] - sims["mse_argmin"], scale)
+    n_cap = int((~sims["converged"].astype(bool)).sum())
+    what = (f"(GD − minimiser) / (minimiser + {GD_FLOOR:g}) per seed on the same data, D = "
+            f"{', '.join(map(str, sorted(sims['dim'].unique())))}; {n_cap} of {len(sims)} runs stopped at the step cap")
+    return _equivalence(per_cell, ARGMIN_MARGIN, what, len(sims))
+
+
+def minimiser_agrees_with_replica(t: dict) -> Outcome:
+    points, replica = require(t["dln_minimiser"], "minimiser theory points"), t["dln_finite_size"]
+    keys = PANEL_KEYS + ["alpha"]
+    theory = replica.drop_duplicates(keys)[keys + ["replica"]].dropna()
+    points = points.merge(theory, on=keys, how="inner")
+    require(points, "minimiser points with a replica value at the same α")
+    normalised = points["mse_argmin"] / points["teacher_energy"]
+    per_cell = _per_cell(points, normalised - points["replica"], points["replica"] + GD_FLOOR)
+    what = (f"(minimiser/‖β*‖²·D − replica) / (replica + {GD_FLOOR:g}) per seed at D = "
+            f"{', '.join(map(str, sorted(points['dim'].unique())))} (finite-size bias included; "
+            "results/dln/tables/finite_size.csv has it per D)")
+    return _equivalence(per_cell, REPLICA_MARGIN, what, len(points))
+
+
+def regimes_win(t: dict) -> Outcome:
+    """Deterministic (replica quadrature, ~1e-12 accurate): no seeds, the interval is the point."""
+    curves = require(t["dln_regime_curves"], "Figure 4 curves with computed regimes")
+    margins, parts = [], []
+    for task, favoured in FAVOURED.items():
+        sub = curves[curves["task_type"] == task]
+        if sub.empty:
+            continue
+        lowest = sub.groupby("alpha")["mse"].min()
+        recovered = lowest.index[lowest < RECOVERY_FLOOR]
+        until = recovered.min() if len(recovered) else np.inf
+        sub = sub[sub["alpha"] < until]
+        is_fav = sub["computed"].isin(favoured)
+        fav = sub[is_fav].groupby("alpha")["mse"].min()
+        other = sub[~is_fav].groupby("alpha")["mse"].min()
+        if fav.empty or other.empty:
+            raise NotRun(f"{task}: no setting of {'/'.join(favoured)} or none of another regime before recovery")
+        log_ratio = np.log10(other / fav).dropna()  # > 0: a favoured regime has the lowest error
+        margins.append(log_ratio.min())
+        parts.append(f"{task}: computed {'/'.join(favoured)} lowest at {int((log_ratio > 0).sum())}/{len(log_ratio)} "
+                     f"α < {until:g} (first recovery, error < {RECOVERY_FLOOR:g}); worst log10(other/favoured) "
+                     f"{log_ratio.min():+.3g} at α = {log_ratio.idxmin():g}")
+    if not margins:
+        raise NotRun("no task type of Figure 4 has α before recovery")
+    effect = float(min(margins))
+    return Outcome(PASS if effect > 0 else FAIL, effect, effect, effect, 0, np.nan,
+                   "; ".join(parts) + " (replica theory, exact: no seeds)", len(curves))
+
+
+def _theory_points(t: dict, mask) -> pd.DataFrame:
+    """Minimiser points at the larger D where they have the compared settings, else the GD runs' argmin."""
+    for name in ("dln_minimiser", "dln_simulations"):
+        if name in t:
+            df = t[name]
+            rows = df[mask(df)]
+            if not rows.empty:
+                return rows.assign(source=name)
+    raise NotRun("no minimiser or GD rows with the compared settings")
+
+
+def small_first_layer_subset(t: dict) -> Outcome:
+    def subset(df):
+        return np.isclose(df["omega"], 1.0) & np.isclose(df["gamma_ft"], 0.0)
+
+    rows = _theory_points(t, subset)
+    rows = at_value(rows, "rho_ft", rows["rho_ft"].min())
+    rows = at_value(rows, "c_pt", rows["c_pt"].min())
+    small = rows[(rows["lambda_pt"] > -1) & (rows["lambda_pt"] < 0)]
+    lam = require(small, "λ in (−1, 0)")["lambda_pt"].min()
+    a, b = at_value(rows, "lambda_pt", lam), require(at_value(rows, "lambda_pt", 0.0), "λ = 0")
+    e = paired_difference(a, b, "mse_argmin", cells="alpha")
+    numbers = (f"ρ_ft = {rows['rho_ft'].iloc[0]:g}, ω = 1, γ = 0, c_pt = {rows['c_pt'].iloc[0]:g}, D = "
+               f"{int(rows['dim'].iloc[0])} ({rows['source'].iloc[0]}: the Theorem 4.1 minimiser GD reaches): "
+               f"error at λ = {lam:g} minus at λ = 0, mean over α ∈ {sorted(rows['alpha'].unique())}: {e.describe()}")
+    return Outcome.from_effect(e, -1, numbers, len(a) + len(b))
+
+
+def larger_scale_hurts(t: dict) -> Outcome:
+    def knobs(df):
+        return np.isclose(df["lambda_pt"], 0.0) & np.isclose(df["gamma_ft"], 0.0)
+
+    rows = _theory_points(t, knobs)
+    rows = at_value(rows, "rho_ft", rows["rho_ft"].max())
+    small, large = rows["c_pt"].min(), rows["c_pt"].max()
+    if small == large:
+        raise NotRun("a single c_pt in the λ = 0, γ = 0 runs")
+    effects = {}
+    for omega in sorted(rows["omega"].unique()):
+        at = at_value(rows, "omega", omega)
+        effects[omega] = paired_difference(at_value(at, "c_pt", large), at_value(at, "c_pt", small), "mse_argmin",
+                                           cells="alpha")
+    if 1.0 not in effects:
+        raise NotRun("no ω = 1 rows for the larger-scale claim")
+    e = effects[1.0]
+    others = "; ".join(f"outside the domain, ω = {o:g}: {x.describe()}" for o, x in effects.items() if o != 1.0)
+    numbers = (f"ρ_ft = {rows['rho_ft'].iloc[0]:g}, λ = 0, γ = 0, D = {int(rows['dim'].iloc[0])} "
+               f"({rows['source'].iloc[0]}): error at c_pt = {large:g} minus at c_pt = {small:g}, mean over α, "
+               f"ω = 1: {e.describe()}. {others}")
+    return Outcome.from_effect(e, +1, numbers, len(rows))
+
+
+CLAIMS = (
+    Claim("dln_pt_lambda_independent", "dln", "Training from scratch (PT), the error does not depend on λ.",
+          "single task, balanced initialisation, every c_pt and α of dln.single_task. For balanced initialisation this "
+          "holds by algebra even for discrete GD (README): the check can only fail if the initialisation is broken",
+          f"equivalence: per-seed worst relative spread (max − min)/mean over λ lies within ±{LAMBDA_MARGIN:g}",
+          ("dln_single_task",), pt_lambda_independent),
+    Claim("dln_gd_reaches_theorem_4_1", "dln", "GD fine-tuning converges to the minimiser of Theorem 4.1's penalty.",
+          "every Figure 3 setting and α of the GD runs (dln.dim), on the same data per seed",
+          f"equivalence per (setting, α) cell: the CI of (GD − minimiser)/(minimiser + {GD_FLOOR:g}) over seeds lies "
+          f"within ±{ARGMIN_MARGIN:g}; the worst cell decides", ("dln_simulations",), gd_reaches_minimiser),
+    Claim("dln_gd_agrees_with_replica", "dln",
+          "The Theorem 4.1 minimiser that GD reaches has the replica error of Proposition 4.2 (D → ∞).",
+          "the minimiser theory points (dln.minimiser: its panels, D and seeds); finite D, so the finite-size bias is "
+          "part of the gap (measured per D in results/dln/tables/finite_size.csv)",
+          f"equivalence per (setting, α) cell: the CI of (minimiser/teacher energy − replica)/(replica + {GD_FLOOR:g}) "
+          f"over seeds lies within ±{REPLICA_MARGIN:g}; the worst cell decides",
+          ("dln_minimiser", "dln_finite_size"), minimiser_agrees_with_replica),
+    Claim("dln_regimes_win_their_tasks", "dln",
+          "Each regime has the lowest error on the task type it favours (Figure 4): no overlap → I, full overlap → "
+          "II or IV, sparse subset of PT features → IV (rich and PT-dependent).",
+          f"replica theory at c_pt = 1e-3, ρ_pt = 0.1; regimes computed from ℓ and PD at the task's β scale; α below "
+          f"the first recovery on that task (some setting's error < {RECOVERY_FLOOR:g}), where a ranking of "
+          "recovered errors names no winner",
+          "worst over task types and α of log10(lowest error of the other regimes / lowest error of the favoured); "
+          "> 0 passes. Deterministic: the interval is the point", ("dln_regime_curves",), regimes_win),
+    Claim("dln_small_first_layer_helps_subset", "dln",
+          "Smaller first-layer initialisation (λ slightly above −1) helps on a sparse subset of PT features.",
+          "ω = 1, the smallest ρ_ft of the grid, γ = 0, c_pt = 1e-3; every α of the grid",
+          "paired over seeds: mean over α of error(smallest λ in (−1, 0)) − error(λ = 0); expected < 0",
+          ("dln_simulations",), small_first_layer_subset),
+    Claim("dln_larger_scale_hurts", "dln", "A larger absolute scale c_pt hurts fine-tuning when it reuses PT features.",
+          "ω = 1 (the FT teacher inside the PT support), λ = 0, γ = 0, the largest ρ_ft of the grid. Not claimed at "
+          "ω = 0: there a larger c helps at small α (replica α = 0.1: 2.14 at c = 1e-6 vs 0.90 at c = 1); the "
+          "numbers show it",
+          "paired over seeds: mean over α of error(largest c_pt) − error(smallest c_pt); expected > 0",
+          ("dln_simulations",), larger_scale_hurts),
+)
