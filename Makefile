@@ -20,7 +20,7 @@ $(VENV)/.installed: pyproject.toml
 venv: $(VENV)/.installed
 
 run: venv
-	$(SNAKEMAKE) --cores $(CORES) --workflow-profile workflow/profiles/default
+	$(SNAKEMAKE) --cores $(CORES) --workflow-profile profiles/default
 
 test: venv
 	$(PY) -m pytest
@@ -31,10 +31,10 @@ lint: venv
 	$(VENV)/bin/snakefmt --check Snakefile workflow
 
 report: venv
-	$(SNAKEMAKE) --cores $(CORES) --workflow-profile workflow/profiles/default --report results/report.html
+	$(SNAKEMAKE) --cores $(CORES) --workflow-profile profiles/default --report results/report.html
 
 dryrun-paper: venv
-	$(SNAKEMAKE) -n --configfile config/paper.yaml --workflow-profile workflow/profiles/default
+	$(SNAKEMAKE) -n --configfile config/paper.yaml --workflow-profile profiles/default
 
 clean:
 	rm -rf results logs .snakemake

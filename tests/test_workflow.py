@@ -26,11 +26,23 @@ def test_dry_run_builds_the_dag(configfile, tmp_path):
         assert rule in text, rule
 
 
+def test_plain_snakemake_loads_the_default_profile():
+    """README: plain `snakemake` in the checkout uses profiles/default (all cores, --rerun-incomplete, gpu=1), and
+    the README's multi-GPU command needs no --cores. Snakemake 9 looks for profiles/default beside the Snakefile."""
+    for args in ([], ["--resources", "gpu=4", "--configfile", "config/paper.yaml"]):
+        out = subprocess.run([sys.executable, "-m", "snakemake", "-n", *args], cwd=ROOT, capture_output=True, text=True)
+        assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+        assert "profiles/default" in out.stdout + out.stderr
+    profile = (ROOT / "profiles/default/config.yaml").read_text()
+    assert "rerun-incomplete: true" in profile and "gpu=1" in profile and "cores: all" in profile
+
+
 DLN_OUTPUTS = [
     "dln/simulations.csv", "dln/replica.csv", "dln/single_task.csv", "dln/phase.csv",
     "dln/figures/fig3.pdf", "dln/figures/fig3.png", "dln/figures/fig4.png", "dln/figures/phase.png",
     "dln/figures/single_task.png", "dln/tables/agreement.md", "dln/tables/regimes.tex", "dln/tables/fig3_gd.csv",
-    "dln/tables/single_task.md", "dln/tables/gd_status.md",
+    "dln/tables/single_task.md", "dln/tables/gd_status.md", "dln/minimiser.csv", "dln/tables/finite_size.md",
+    "dln/tables/regime_settings.csv", "dln/regime_curves.csv",
 ]
 SIM_COLUMNS = ["c_pt", "lambda_pt", "gamma_ft", "rho_pt", "rho_ft", "omega", "alpha", "dim", "seed", "mse",
                "mse_argmin", "train_mse", "steps", "converged", "diverged", "lr"]

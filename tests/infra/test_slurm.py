@@ -2,7 +2,7 @@
 
 Starts munged, slurmctld and slurmd (Debian's slurm-wlm, installed by tests/infra/slurm/setup.sh when missing) in
 a temporary folder with a node that declares fake GPUs, runs the tiny config with `--executor slurm
---workflow-profile workflow/profiles/slurm`, checks the outputs and that GPU rules were submitted with a GPU
+--workflow-profile profiles/slurm`, checks the outputs and that GPU rules were submitted with a GPU
 request, and stops the daemons it started by PID. Skips, saying why, where Slurm cannot be installed or started.
 """
 
@@ -184,7 +184,7 @@ def submitted_jobs(log: str) -> dict:
 
 
 def test_tiny_pipeline_on_slurm(slurm_cluster, tmp_path, pipeline_cmd, repo_root):
-    cmd = pipeline_cmd(tmp_path, "--executor", "slurm", "--workflow-profile", str(repo_root / "workflow/profiles/slurm"),
+    cmd = pipeline_cmd(tmp_path, "--executor", "slurm", "--workflow-profile", str(repo_root / "profiles/slurm"),
                         "--jobs", str(SLOTS), "--slurm-no-account", "--slurm-init-seconds-before-status-checks", "1",
                         "--slurm-keep-successful-logs", "--latency-wait", "10", "--set-resources", f"{GPU_RULE}:gpu=1", "--", *TARGETS)
     env = {**slurm_cluster.env, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}

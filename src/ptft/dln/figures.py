@@ -91,6 +91,9 @@ def figure3(panels: pd.DataFrame, sims: pd.DataFrame, replica: pd.DataFrame, dim
     if theory is not None:
         title += (f"; large open: minimiser alone at D = {int(points['dim'].iloc[0])}, "
                   f"{points['seed'].nunique()} seeds (no GD)")
+    if np.isclose(panels["lambda_pt"], -0.99999).any():
+        title += ("\n$\\lambda_{\\mathrm{PT}}$ = −0.99999 stands in for the paper's −1, which is frozen at "
+                  "$\\gamma_{\\mathrm{FT}}$ = 0 (every √k = 0), as in the authors' figure code")
     fig.suptitle(title, fontsize=8)
     fig.tight_layout()
     return fig
