@@ -33,6 +33,39 @@ def check_complete(found: pd.DataFrame, expected: pd.DataFrame, key: str = "run_
     return missing
 
 
+class DamagedTableError(RuntimeError):
+    """A table read by a later step does not hold the runs its step expects (truncated, duplicated, NaN keys)."""
+
+
+def read_checked(path, expected_ids, *, key: str = "run_id", columns=()) -> pd.DataFrame:
+    """Read a per-run CSV and check it against the run table: exactly the expected `key`s, each once, and no NaN in
+    `key` or `columns`. Raise DamagedTableError naming the file otherwise (a truncated or hand-edited table must
+    stop the steps that read it, not quietly shrink their n)."""
+    try:
+        df = pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        raise DamagedTableError(f"{path}: cannot be parsed as CSV ({err}); rerun the rule that writes it") from None
+    problems = []
+    absent = [c for c in (key, *columns) if c not in df]
+    if absent:
+        raise DamagedTableError(f"{path}: columns {absent} are missing; rerun the rule that writes it")
+    nan = [c for c in (key, *columns) if df[c].isna().any()]
+    if nan:
+        problems.append(f"NaN in key columns {nan}")
+    if df[key].duplicated().any():
+        problems.append(f"{int(df[key].duplicated().sum())} duplicated {key}s")
+    expected = set(expected_ids)
+    missing, extra = expected - set(df[key]), set(df[key]) - expected
+    if missing:
+        problems.append(f"{len(missing)} of {len(expected)} expected runs missing")
+    if extra:
+        problems.append(f"{len(extra)} runs not in the run table")
+    if problems:
+        raise DamagedTableError(f"{path}: {'; '.join(problems)} ({len(df)} rows read, {len(expected)} expected); "
+                                "delete it and rerun the rule that writes it")
+    return df
+
+
 def status_counts(df: pd.DataFrame, by) -> pd.DataFrame:
     """n, converged, diverged counts per group: every table says how many runs stand behind each cell."""
     flags = df.assign(converged=df["converged"].astype(bool), diverged=df["diverged"].astype(bool))

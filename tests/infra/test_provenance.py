@@ -79,6 +79,22 @@ def test_lost_run_fails_aggregation_loudly(run_copy, pipeline_cmd):
     assert out.returncode != 0 and "MissingRunsError" in log and "missing" in log, log[-3000:]
 
 
+def test_truncated_simulations_stop_every_reader(run_copy, pipeline_cmd):
+    """simulations.csv cut to 40% of its rows: the figure, agreement and scorecard steps that read it stop with an
+    error naming the file (they used to rebuild from what was left, n = 1, with exit 0)."""
+    sims = run_copy / "results/dln/simulations.csv"
+    lines = sims.read_text().splitlines(keepends=True)
+    sims.write_text("".join(lines[: max(2, int(0.4 * len(lines)))]))
+    cmd = pipeline_cmd(run_copy, "--cores", "1", "--keep-going", "--allowed-rules", "dln_fig3", "dln_agreement",
+                       "scorecard", "dln_finite_size", "--forcerun", "dln_fig3", "dln_agreement", "scorecard",
+                       "dln_finite_size", "--", "results/dln/figures/fig3.pdf", "results/dln/tables/agreement.md",
+                       "results/scorecard.md", "results/dln/tables/finite_size.md")
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    log = out.stdout + out.stderr + "".join(p.read_text() for p in (run_copy / "logs").rglob("*.log"))
+    assert out.returncode != 0, log[-3000:]
+    assert log.count("DamagedTableError") >= 4 and "simulations.csv" in log, log[-3000:]
+
+
 def test_check_complete_raises_or_reports():
     expected = pd.DataFrame({"run_id": ["a", "b", "c"]})
     found = pd.DataFrame({"run_id": ["a", "c"]})

@@ -110,6 +110,9 @@ rule dln_finite_size:
         "logs/dln/finite_size.log",
     conda:
         ENV
+    params:
+        gd_ids=list(DLN_RUNS["run_id"]),
+        minimiser_ids=list(DLN_MINIMISER["run_id"]),
     script:
         "../scripts/dln_finite_size.py"
 
@@ -169,6 +172,8 @@ rule dln_fig3:
     conda:
         ENV
     params:
+        gd_ids=list(DLN_RUNS["run_id"]),
+        minimiser_ids=list(DLN_MINIMISER["run_id"]),
         panels=dln_exp.panel_table(DLN).to_dict("records"),
         dim=DLN["dim"],
     script:

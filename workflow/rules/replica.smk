@@ -106,5 +106,7 @@ rule dln_agreement:
         "logs/dln/agreement.log",
     conda:
         ENV
+    params:
+        gd_ids=list(DLN_RUNS["run_id"]),
     script:
         "../scripts/dln_agreement.py"

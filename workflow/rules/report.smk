@@ -32,6 +32,13 @@ rule scorecard:
         "logs/report/scorecard.log",
     conda:
         ENV
+    params:
+        # Per-run tables checked against their run tables before any claim reads them.
+        run_ids={
+            "dln_simulations": list(DLN_RUNS["run_id"]),
+            "dln_minimiser": list(DLN_MINIMISER["run_id"]),
+            "dln_single_task": list(DLN_SINGLE["run_id"]),
+        },
     script:
         "../scripts/scorecard.py"
 

@@ -3,15 +3,15 @@ its table of GD means with n_runs."""
 
 import pandas as pd
 
-from ptft import plotting, tables
+from ptft import collect, plotting, tables
 from ptft.dln import figures
 from ptft.provenance import tracked
 from ptft.stats import METHOD
 
 with tracked(snakemake) as prov:
-    sims = pd.read_csv(snakemake.input.simulations)
+    sims = collect.read_checked(snakemake.input.simulations, snakemake.params.gd_ids, columns=["mse", "seed"])
+    points = collect.read_checked(snakemake.input.minimiser, snakemake.params.minimiser_ids, columns=["seed"])
     replica = pd.read_csv(snakemake.input.replica)
-    points = pd.read_csv(snakemake.input.minimiser)
     fig = figures.figure3(pd.DataFrame(snakemake.params.panels), sims, replica, snakemake.params.dim, points)
     plotting.save(fig, snakemake.output.figure)
     tables.write_table(figures.gd_summary(sims), snakemake.output.table,

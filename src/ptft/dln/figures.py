@@ -40,8 +40,8 @@ def _select(df: pd.DataFrame, key: dict) -> pd.DataFrame:
 
 def draw_panel(ax, panel: pd.DataFrame, summary: pd.DataFrame, replica: pd.DataFrame,
                theory: pd.DataFrame | None = None) -> None:
-    """One Figure 3 panel: replica lines; GD mean ± 95% CI (filled); the minimiser on GD's data (open, small);
-    where given, the minimiser theory points at their larger D (open, large, ± 95% CI)."""
+    """One Figure 3 panel: replica lines; the minimiser theory points at their D, mean ± 95% CI (filled); GD means
+    at its D (open; their agreement with the minimiser is the agreement table's business, not an error bar's)."""
     hue, style = panel["hue"].iloc[0], panel["style"].iloc[0]
     hues = sorted(panel[hue].unique())
     styles = sorted(panel[style].unique())
@@ -51,16 +51,14 @@ def draw_panel(ax, panel: pd.DataFrame, summary: pd.DataFrame, replica: pd.DataF
         color, i = colors[row[hue]], styles.index(row[style])
         line = _select(replica, key).sort_values("alpha")
         ax.plot(line["alpha"], line["mse"], color=color, ls=LINESTYLES[i % 4], lw=1.4)
-        pts = _select(summary, key).sort_values("alpha")
-        x = pts["alpha"] + 0.004 * (i - (len(styles) - 1) / 2)  # dodge the styles so their error bars stay apart
-        ax.errorbar(x, pts["mean"], yerr=pts["ci95"], color=color, marker=MARKERS[i % 6], ls="none",
-                    ms=4, capsize=2)
-        ax.plot(x, pts["mse_argmin"], color=color, marker=MARKERS[i % 6], mfc="none", ls="none", ms=6,
-                alpha=0.5)
+        dodge = 0.004 * (i - (len(styles) - 1) / 2)  # keep the styles' error bars apart
         if theory is not None:
             big = _select(theory, key).sort_values("alpha")
-            ax.errorbar(big["alpha"] + 0.008, big["mean"], yerr=big["ci95"], color=color, marker=MARKERS[i % 6],
-                        mfc="white", ls="none", ms=6, capsize=2)
+            ax.errorbar(big["alpha"] + dodge, big["mean"], yerr=big["ci95"], color=color, marker=MARKERS[i % 6],
+                        ls="none", ms=4, capsize=2)
+        pts = _select(summary, key).sort_values("alpha")
+        ax.plot(pts["alpha"] + dodge, pts["mean"], color=color, marker=MARKERS[i % 6], mfc="none", ls="none",
+                ms=6, alpha=0.7)
     handles = [plt.Line2D([], [], color=colors[h], lw=2, label=_fmt(hue, h)) for h in hues]
     handles += [plt.Line2D([], [], color="0.3", ls=LINESTYLES[i % 4], marker=MARKERS[i % 6], label=_fmt(style, s))
                 for i, s in enumerate(styles)]
@@ -86,11 +84,12 @@ def figure3(panels: pd.DataFrame, sims: pd.DataFrame, replica: pd.DataFrame, dim
     for ax in axes.flat[len(names):]:
         ax.remove()
     seeds = sims["seed"].nunique()
-    title = (f"Lines: replica (D → ∞). Filled: GD at D = {dim}, mean ± {CONFIDENCE:.0%} CI over {seeds} seeds "
-             f"({METHOD.replace(' over seeds', '')}); small open: Theorem 4.1 minimiser on the same data")
+    title = "Lines: replica (D → ∞)"
     if theory is not None:
-        title += (f"; large open: minimiser alone at D = {int(points['dim'].iloc[0])}, "
-                  f"{points['seed'].nunique()} seeds (no GD)")
+        title += (f". Filled: the Theorem 4.1 minimiser at D = {int(points['dim'].iloc[0])}, mean ± {CONFIDENCE:.0%} "
+                  f"CI (Student-t) over {points['seed'].nunique()} seeds")
+    title += (f". Open: GD at D = {dim}, mean over {seeds} seeds (GD vs minimiser on the same data: "
+              "results/dln/tables/agreement.csv)")
     if np.isclose(panels["lambda_pt"], -0.99999).any():
         title += ("\n$\\lambda_{\\mathrm{PT}}$ = −0.99999 stands in for the paper's −1, which is frozen at "
                   "$\\gamma_{\\mathrm{FT}}$ = 0 (every √k = 0), as in the authors' figure code")
@@ -124,7 +123,7 @@ def figure4(curves: pd.DataFrame, *, floor: float):
                ylim=(1e-10, 3))
         ax.legend(fontsize=6, frameon=False, loc="lower left")
     names = ", ".join(f"{k} = {v}" for k, v in REGIME_NAMES.items())
-    fig.suptitle(f"Replica theory, c_PT = {curves['c_pt'].iloc[0]:g}; regimes computed from ℓ and PD ({names})",
+    fig.suptitle(f"Replica theory, {_fmt('c_pt', curves['c_pt'].iloc[0])}; regimes computed from ℓ and PD ({names})",
                  fontsize=8)
     fig.tight_layout()
     return fig
