@@ -3,8 +3,9 @@
 Every input named by a record is re-hashed and compared with the hash recorded when the output was made. A
 problem is one of: `missing` (a recorded input or the output is gone), `changed` (its bytes differ from the
 record), `extra` (a file inside a folder input that the record did not see), `no record` (an output of the
-pipeline without its `.prov.json`), `incomplete` (a record lacking a field). Inputs without a record of their
-own (configs, downloaded datasets) are the lineage's leaves: re-hashed, not walked further.
+pipeline without its `.prov.json`: any file under `results/`), `unreadable` (a record that is not valid JSON),
+`incomplete` (a record lacking a field). Only declared raw inputs (configs, downloaded archives: anything outside
+`results/`) are the lineage's leaves: re-hashed, not walked further.
 """
 
 import json
@@ -17,13 +18,14 @@ import pandas as pd
 from ptft import io
 from ptft.provenance import SUFFIX, record_path, sha256
 
+RESULTS = "results"  # every file under this folder is a pipeline output and must have a record
 REQUIRED = ("output", "sha256", "rule", "params", "wildcards", "config_hash", "git", "packages", "seeds", "inputs",
             "host", "device", "wall_s", "finished", "data_source")
 
 
 @dataclass(frozen=True)
 class Finding:
-    kind: str  # missing | changed | extra | no record | incomplete
+    kind: str  # missing | changed | extra | no record | unreadable | incomplete
     path: str
     detail: str
 
@@ -50,7 +52,10 @@ def find_root(target: Path) -> Path:
     target = target.resolve()
     rec = record_path(target)
     if rec.exists():
-        stated = Path(io.read_json(rec).get("output", ""))
+        try:
+            stated = Path(io.read_json(rec).get("output", ""))
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return Path.cwd()  # the walk reports the unreadable record
         if not stated.is_absolute() and stated.parts and target.parts[-len(stated.parts):] == stated.parts:
             return Path(*target.parts[: -len(stated.parts)])
     return Path.cwd()
@@ -83,6 +88,10 @@ class _Walker:
             todo.extend(self.visit(path, is_target=path == target))
         return self.lineage
 
+    def is_result(self, path: str) -> bool:
+        resolved = self.resolve(path)
+        return resolved.is_relative_to(self.root / RESULTS)
+
     def visit(self, path: str, *, is_target: bool) -> list[str]:
         """Check one output against its record; return the inputs to walk next."""
         if not self.resolve(path).exists():
@@ -90,10 +99,14 @@ class _Walker:
             return []
         rec_file = record_path(self.resolve(path))
         if not rec_file.exists():
-            if is_target:
+            if is_target or self.is_result(path):
                 self.flag("no record", path, f"no {SUFFIX} beside it: not a pipeline output, or made outside it")
             return []
-        record = io.read_json(rec_file)
+        try:
+            record = io.read_json(rec_file)
+        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            self.flag("unreadable", str(rec_file), f"not valid JSON ({err.__class__.__name__}: {err}); rerun its rule")
+            return []
         self.lineage.records[path] = record
         if absent := missing_fields(record):
             self.flag("incomplete", str(rec_file), f"record lacks {absent}")
@@ -114,15 +127,23 @@ class _Walker:
             if record_path(self.resolve(inp)).exists():
                 walk_next.append(inp)
             elif self.resolve(inp).is_dir():
-                walk_next += self.recorded_files(inp)
+                walk_next += self.folder_files(inp, record.get("input_manifests", {}).get(inp))
+            elif self.is_result(inp):
+                self.flag("no record", inp, f"input of {path}: a pipeline result without its {SUFFIX}")
             else:
                 self.lineage.leaves[inp] = self.sha(inp)
         return walk_next
 
-    def recorded_files(self, folder: str) -> list[str]:
-        """Files inside a folder input that have records of their own (the runs an aggregate was made from)."""
+    def folder_files(self, folder: str, manifest: dict | None) -> list[str]:
+        """The files of a folder input to walk: those its manifest recorded (else every file but records and hidden
+        scratch), each then checked for a record of its own (a run whose record was deleted is a finding)."""
         base = self.resolve(folder)
-        return [f"{folder}/{rec.relative_to(base)}"[: -len(SUFFIX)] for rec in sorted(base.rglob("*" + SUFFIX))]
+        if manifest is not None:
+            names = sorted(name for name in manifest if (base / name).exists())
+        else:
+            names = sorted(str(p.relative_to(base)) for p in base.rglob("*") if p.is_file()
+                           and not p.name.endswith(SUFFIX) and not any(q.startswith(".") for q in p.relative_to(base).parts))
+        return [f"{folder}/{name}" for name in names]
 
     def check_manifest(self, folder: str, recorded: dict, user: str) -> None:
         base = self.resolve(folder)

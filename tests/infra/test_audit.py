@@ -79,3 +79,27 @@ def test_dataset_leaf_is_rehashed(lineage_dir):
     assert audit.audit("results/arm/runs/0.csv").leaves == {"resources/data.bin": provenance.sha256("resources/data.bin")}
     (lineage_dir / "resources/data.bin").write_bytes(b"another dataset")
     assert ("changed", "resources/data.bin") in kinds(audit.audit("results/arm/runs/0.csv"))
+
+
+def test_a_deleted_run_record_is_a_finding(lineage_dir):
+    """A results file without its record is never relabelled a leaf input: the audit fails and names it."""
+    provenance.record_path(lineage_dir / "results/arm/runs/1.csv").unlink()
+    lin = audit.audit("results/arm/fig.png")
+    assert ("no record", "results/arm/runs/1.csv") in kinds(lin) and not lin.ok
+    assert "results/arm/runs/1.csv" not in lin.leaves
+    assert main(["audit", str(lineage_dir / "results/arm/fig.png")]) == 1
+
+
+def test_a_truncated_record_is_reported_not_a_crash(lineage_dir, capsys):
+    rec = provenance.record_path(lineage_dir / "results/arm/table.csv")
+    rec.write_text(rec.read_text()[:40])
+    assert main(["audit", str(lineage_dir / "results/arm/fig.png")]) == 1
+    out = capsys.readouterr().out
+    assert "UNREADABLE" in out and "table.csv.prov.json" in out and "Traceback" not in out
+
+
+def test_the_targets_own_truncated_record(lineage_dir, capsys):
+    rec = provenance.record_path(lineage_dir / "results/arm/fig.png")
+    rec.write_text("{")
+    assert main(["audit", str(lineage_dir / "results/arm/fig.png")]) == 1
+    assert "UNREADABLE" in capsys.readouterr().out
