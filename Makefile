@@ -9,7 +9,7 @@ export OMP_NUM_THREADS ?= 1
 export OPENBLAS_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: venv run test lint report dryrun-paper clean
+.PHONY: venv run test test-fast lint report dryrun-paper clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,12 +26,17 @@ test: venv
 	$(PY) -m pytest
 	$(MAKE) lint
 
+# The unit tier only (no pipeline runs, no Slurm, no browser): about two minutes.
+test-fast: venv
+	$(PY) -m pytest -m "not slow"
+
 lint: venv
 	$(SNAKEMAKE) --lint
 	$(VENV)/bin/snakefmt --check Snakefile workflow
 
+# `make report CONFIG=tests/configs/tiny.yaml`: the report of a run made with that config (merged over the default).
 report: venv
-	$(SNAKEMAKE) --cores $(CORES) --workflow-profile profiles/default --report results/report.html
+	$(SNAKEMAKE) --cores $(CORES) --workflow-profile profiles/default $(if $(CONFIG),--configfile config/config.yaml $(CONFIG)) --report results/report.html
 
 dryrun-paper: venv
 	$(SNAKEMAKE) -n --configfile config/paper.yaml --workflow-profile profiles/default

@@ -201,3 +201,15 @@ def index_table(outputs) -> pd.DataFrame:
                      "n_seeds": len(rec.get("seeds") or []), "n_inputs": len(rec.get("inputs") or {}),
                      "device": rec.get("device"), "wall_s": rec.get("wall_s"), "sha256": rec.get("sha256")})
     return pd.DataFrame(rows)
+
+
+def index_html(table: pd.DataFrame) -> str:
+    """The provenance index as a standalone HTML page (shown inside the Snakemake report); synthetic rows marked."""
+    styled = (table.style.hide(axis="index").format(precision=3, na_rep="–")
+              .map(lambda v: "background-color: #f8d7da" if v == "synthetic stand-in" else "", subset=["data_source"]))
+    return ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>Provenance index</title><style>"
+            "body{font-family:sans-serif;margin:1em} table{border-collapse:collapse} td,th{border:1px solid #ccc;"
+            "padding:2px 5px;font-size:12px}</style></head><body><h1>Provenance index</h1><p>One row per figure and "
+            "table: the rule that made it, its data source, git commit, seeds and inputs. Verify any of them with "
+            "<code>python -m ptft audit &lt;output&gt;</code>.</p>" + styled.to_html(table_attributes='id="provenance"')
+            + "</body></html>")

@@ -137,3 +137,32 @@ def to_markdown(card: pd.DataFrame) -> str:
         lines += [f"## {row.claim_id}: {row.verdict}", "", f"*Claim.* {row.claim}", "", f"*Domain.* {row.domain}",
                   "", f"*Test.* {row.test}", "", f"*Numbers.* {row.numbers}", ""]
     return "\n".join(lines)
+
+
+TABLE_ID = 'id="verdicts"'
+COLOURS = {PASS: "#d4edda", FAIL: "#f8d7da", INCONCLUSIVE: "#fff3cd", NOT_RUN: "#e2e3e5"}
+
+
+def to_html(card: pd.DataFrame) -> str:
+    """The scorecard as a standalone HTML page (shown inside the Snakemake report): verdicts coloured, effect, CI,
+    seeds and detectable effect in a table, then each claim's domain, test and numbers."""
+    import html
+
+    table = card[["claim_id", "arm", "verdict", "effect", "ci_low", "ci_high", "n_seeds", "detectable_effect",
+                  "data_source"]]
+    styled = (table.style.format(precision=3, na_rep="–").hide(axis="index")
+              .map(lambda v: f"background-color: {COLOURS.get(v, '')}", subset=["verdict"]))
+    counts = card["verdict"].value_counts()
+    head = ", ".join(f"{counts.get(v, 0)} {v}" for v in VERDICTS)
+    meaning = "".join(f"<li><b>{v}</b>: {html.escape(m)}.</li>" for v, m in MEANING.items())
+    details = "".join(
+        f"<h3 id='{r.claim_id}' style='background-color:{COLOURS.get(r.verdict, '')}'>{r.claim_id}: {r.verdict}</h3>"
+        f"<p><i>Claim.</i> {html.escape(r.claim)}</p><p><i>Domain.</i> {html.escape(r.domain)}</p>"
+        f"<p><i>Test.</i> {html.escape(r.test)}</p><p><i>Numbers.</i> {html.escape(str(r.numbers))}</p>"
+        for r in card.itertuples())
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Reproduction scorecard</title>"
+            "<style>body{font-family:sans-serif;max-width:1100px;margin:1em auto} table{border-collapse:collapse}"
+            "td,th{border:1px solid #ccc;padding:3px 6px;font-size:13px}</style></head><body>"
+            f"<h1>Reproduction scorecard</h1><p>{len(card)} claims: {head}.</p>"
+            f"<p>Intervals: {METHOD}, {CONFIDENCE:.0%}.</p><ul>{meaning}</ul>"
+            f"{styled.to_html(table_attributes=TABLE_ID)}{details}</body></html>")

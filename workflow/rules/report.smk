@@ -22,12 +22,13 @@ rule scorecard:
             if arm in config["arms"]
         },
     output:
-        csv=report(
-            "results/scorecard.csv",
+        csv="results/scorecard.csv",
+        md="results/scorecard.md",
+        html=report(
+            "results/scorecard.html",
             caption="../report/scorecard.rst",
             category="Scorecard",
         ),
-        md="results/scorecard.md",
     log:
         "logs/report/scorecard.log",
     conda:
@@ -47,8 +48,9 @@ rule provenance_index:
     input:
         ARM_TARGETS,
     output:
-        report(
-            "results/provenance.csv",
+        csv="results/provenance.csv",
+        html=report(
+            "results/provenance.html",
             caption="../report/provenance.rst",
             category="Provenance",
         ),
