@@ -81,3 +81,10 @@ def test_bad_config_stops_snakemake_before_any_job(tmp_path):
                          capture_output=True, text=True)
     assert out.returncode != 0
     assert "dln.panels.a.c_pt[0]" in out.stdout + out.stderr
+
+
+def test_config_readme_describes_every_key_of_the_current_config():
+    """config/README.md is generated from config/config.yaml and the schemas; regenerate with
+    `.venv/bin/python -m ptft config-doc > config/README.md` after changing either."""
+    root = Path(__file__).resolve().parents[1]
+    assert (root / "config/README.md").read_text() == config.describe(root / "config/config.yaml")

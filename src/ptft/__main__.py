@@ -1,9 +1,11 @@
-"""Command line: `ptft audit <output>...` (also `python -m ptft audit ...`)."""
+"""Command line: `ptft audit <output>...`, `ptft config-doc` (also `python -m ptft ...`)."""
 
 import argparse
 import sys
 
-from ptft import audit
+from pathlib import Path
+
+from ptft import audit, config
 
 
 def main(argv=None) -> int:
@@ -13,7 +15,11 @@ def main(argv=None) -> int:
     cmd.add_argument("outputs", nargs="+", help="figures, tables or run files with a .prov.json beside them")
     cmd.add_argument("--root", help="folder the pipeline ran in (default: inferred from each output's record)")
     cmd.add_argument("--json", action="store_true", help="machine-readable report")
+    sub.add_parser("config-doc", help="print config/README.md (every key of config/config.yaml, from the schema)")
     args = parser.parse_args(argv)
+    if args.command == "config-doc":
+        print(config.describe(Path(config.SCHEMA).parents[2] / "config/config.yaml"), end="")
+        return 0
 
     ok = True
     for out in args.outputs:

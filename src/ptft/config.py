@@ -71,3 +71,64 @@ def _merge(base: dict, new: dict) -> None:
             _merge(base[k], v)
         else:
             base[k] = v
+
+
+def _schema_at(schema: dict, parts, schema_dir: Path) -> dict:
+    """The sub-schema of a dotted key (following `$ref` files and `additionalProperties` maps), or {}."""
+    node = schema
+    for part in parts:
+        if "$ref" in node and node["$ref"].endswith(".yaml"):
+            node = yaml.safe_load((schema_dir / node["$ref"]).read_text())
+        props = node.get("properties", {})
+        extra = node.get("additionalProperties")
+        node = props.get(part) or (extra if isinstance(extra, dict) else {})
+        if "$ref" in node and node["$ref"].startswith("#/definitions/"):
+            node = {**schema_defs(schema_dir, parts[0]).get(node["$ref"].split("/")[-1], {}), **node}
+    if "$ref" in node and node["$ref"].endswith(".yaml"):
+        node = yaml.safe_load((schema_dir / node["$ref"]).read_text())
+    return node
+
+
+def schema_defs(schema_dir: Path, arm: str) -> dict:
+    path = schema_dir / f"{arm}.schema.yaml"
+    return yaml.safe_load(path.read_text()).get("definitions", {}) if path.exists() else {}
+
+
+def _expectation(node: dict) -> str:
+    """A short statement of what the schema accepts at a key (type, enum, range)."""
+    if "enum" in node:
+        return " / ".join(map(str, node["enum"]))
+    text = node.get("type", "")
+    if text == "array" and isinstance(node.get("items"), dict):
+        inner = _expectation(node["items"])
+        text = f"list of {inner}" if inner else "list"
+        text += ", unique" if node.get("uniqueItems") else ""
+    bounds = [f"{op} {node[k]}" for k, op in (("minimum", "≥"), ("exclusiveMinimum", ">"), ("maximum", "≤"),
+                                               ("exclusiveMaximum", "<")) if k in node]
+    return ", ".join([str(text)] + bounds) if text or bounds else ""
+
+
+def describe(config_path: Path, schema_path: Path = SCHEMA) -> str:
+    """config/README.md: every key of the default config with its value, what the schema accepts and its comment."""
+    schema = yaml.safe_load(Path(schema_path).read_text())
+    rows, stack = [], []
+    for line in Path(config_path).read_text().splitlines():
+        stripped = line.lstrip()
+        if stripped.startswith("#") and len(line) - len(stripped) >= 20 and rows:
+            rows[-1][3] += " " + stripped.lstrip("# ")  # a comment continued on the next line, aligned
+            continue
+        if not stripped or stripped.startswith("#") or ":" not in stripped or stripped.startswith("-"):
+            continue
+        indent = (len(line) - len(stripped)) // 2
+        key, _, rest = stripped.partition(":")
+        value, _, comment = rest.partition(" #")
+        stack = stack[:indent] + [key.strip()]
+        node = _schema_at(schema, stack, Path(schema_path).parent)
+        rows.append([".".join(stack), value.strip(), _expectation(node), comment.strip() or node.get("description", "")])
+    rows = [f"| `{k}` | `{v}` | {a} | {m.replace('|', '/')} |" for k, v, a, m in rows]
+    head = ["# Configuration keys", "",
+            f"Generated from `{Path(config_path).name}` and `workflow/schemas/*.schema.yaml` by "
+            "`python -m ptft config-doc` (a test keeps it current). `config/paper.yaml` and test configs are merged "
+            "over the defaults; every key is validated before any job runs.", "",
+            "| key | default | accepted | meaning |", "|---|---|---|---|"]
+    return "\n".join(head + rows) + "\n"

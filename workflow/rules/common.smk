@@ -13,6 +13,21 @@ except ptft.config.ConfigError as err:
     raise WorkflowError(str(err)) from None
 
 ENV = "../../environment.yml"
+
+
+# Every wildcard of every rule: names are run-table ids or grid keys, never paths.
+wildcard_constraints:
+    task=r"rho_ft=[0-9.e+-]+_omega=[0-9.e+-]+_seed=[0-9]+",
+    seed=r"[0-9]+",
+    group=r"[a-z0-9_]+",
+    dataset=r"[a-z0-9_]+",
+    sweep=r"[a-z_]+",
+    ext=r"pdf|png",
+    pt_id=r"[^/]+",
+    pt_job=r"[^/]+",
+    ft_job=r"[0-9]+",
+
+
 # Each stage registers its final outputs here under its arm's name; `rule all` builds the enabled arms.
 TARGETS = {}
 

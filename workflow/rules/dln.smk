@@ -34,6 +34,8 @@ rule dln_gd:
         "results/dln/gd/{task}.csv",
     log:
         "logs/dln/gd/{task}.log",
+    benchmark:
+        "benchmarks/dln/gd/{task}.tsv"
     conda:
         ENV
     threads: 1
@@ -70,13 +72,13 @@ rule dln_minimiser:
         "results/dln/minimiser/{task}.csv",
     log:
         "logs/dln/minimiser/{task}.log",
+    benchmark:
+        "benchmarks/dln/minimiser/{task}.tsv"
     conda:
         ENV
     threads: 1
     params:
-        runs=lambda w: DLN_MINIMISER[DLN_MINIMISER["task"] == w.task].to_dict(
-            "records"
-        ),
+        runs=lambda w: DLN_MINIMISER[DLN_MINIMISER["task"] == w.task].to_dict("records"),
     script:
         "../scripts/dln_minimiser.py"
 
