@@ -211,5 +211,5 @@ def index_html(table: pd.DataFrame) -> str:
             "body{font-family:sans-serif;margin:1em} table{border-collapse:collapse} td,th{border:1px solid #ccc;"
             "padding:2px 5px;font-size:12px}</style></head><body><h1>Provenance index</h1><p>One row per figure and "
             "table: the rule that made it, its data source, git commit, seeds and inputs. Verify any of them with "
-            "<code>python -m ptft audit &lt;output&gt;</code>.</p>" + styled.to_html(table_attributes='id="provenance"')
+            "<code>python -m ptft audit &lt;output&gt;</code>.</p>" + "<div id='provenance'>" + styled.to_html() + "</div>"
             + "</body></html>")

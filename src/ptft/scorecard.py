@@ -139,7 +139,6 @@ def to_markdown(card: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-TABLE_ID = 'id="verdicts"'
 COLOURS = {PASS: "#d4edda", FAIL: "#f8d7da", INCONCLUSIVE: "#fff3cd", NOT_RUN: "#e2e3e5"}
 
 
@@ -165,4 +164,4 @@ def to_html(card: pd.DataFrame) -> str:
             "td,th{border:1px solid #ccc;padding:3px 6px;font-size:13px}</style></head><body>"
             f"<h1>Reproduction scorecard</h1><p>{len(card)} claims: {head}.</p>"
             f"<p>Intervals: {METHOD}, {CONFIDENCE:.0%}.</p><ul>{meaning}</ul>"
-            f"{styled.to_html(table_attributes=TABLE_ID)}{details}</body></html>")
+            f"<div id='verdicts'>{styled.to_html()}</div>{details}</body></html>")
