@@ -115,8 +115,10 @@ def evaluate(tables: dict, sources: dict | None = None, claims=None) -> pd.DataF
 
 
 MEANING = {
-    PASS: f"the {CONFIDENCE:.0%} interval of the effect excludes 0 in the paper's direction",
-    FAIL: f"the {CONFIDENCE:.0%} interval of the effect excludes 0 in the other direction",
+    PASS: f"the {CONFIDENCE:.0%} interval of the effect excludes 0 in the paper's direction (an agreement claim: the "
+          "interval of the gap lies inside its stated margin)",
+    FAIL: f"the {CONFIDENCE:.0%} interval of the effect excludes 0 in the other direction (an agreement claim: some "
+          "cell's interval lies wholly outside the margin)",
     INCONCLUSIVE: "the interval covers 0: this run cannot decide (the detectable effect says what it could see)",
     NOT_RUN: "the arm is disabled or the grid lacks the compared settings",
 }

@@ -71,7 +71,7 @@ def pt_lambda_independent(t: dict) -> Outcome:
     spread = runs.groupby(["seed", "c_pt", "alpha"])["mse"].agg(lambda m: (m.max() - m.min()) / m.mean())
     worst = spread.groupby(level="seed").max()
     e = paired_effect(worst.to_numpy())
-    numbers = (f"worst relative spread over λ ∈ {sorted(runs['lambda_pt'].unique())} per seed (max over c_pt, α): "
+    numbers = (f"worst relative spread over λ ∈ {{{', '.join(f'{v:g}' for v in sorted(runs['lambda_pt'].unique()))}}} per seed (max over c_pt, α): "
                f"{e.describe()}; margin {LAMBDA_MARGIN:g}")
     return Outcome(e.within(LAMBDA_MARGIN), e.effect, e.ci_low, e.ci_high, e.n_seeds, e.detectable_effect,
                    numbers, len(runs))
