@@ -142,7 +142,8 @@ def test_minimise_task_matches_the_gd_runs_argmin():
     points = minimise_task(**task, alpha=[0.2, 0.4], settings=s)
     for alpha in (0.2, 0.4):
         gd = simulate_task(**task, alpha=alpha, settings=s, gd=FAST)
-        np.testing.assert_allclose(points[points["alpha"] == alpha]["mse_argmin"], gd["mse_argmin"], rtol=1e-12)
+        # Warm vs cold Newton starts: the same interpolator to the solver tolerance (rtol 1e-10 on the residual).
+        np.testing.assert_allclose(points[points["alpha"] == alpha]["mse_argmin"], gd["mse_argmin"], rtol=1e-6, atol=1e-12)
     assert len(points) == 4 and points["teacher_energy"].nunique() == 1
 
 

@@ -51,16 +51,24 @@ def minimise_task(*, dim, alpha, rho_pt, rho_ft, omega, seed, settings, a_pt=1.0
 
     The same task, data streams and oracle PT state as simulate_task, so at equal D a minimiser row is the
     mse_argmin of the GD run with the same parameters. settings: columns c_pt, lambda_pt, gamma_ft; alpha: list.
-    teacher_energy = ‖β*‖²/D of this seed (E[β*²] = 1 over draws). wall_s: the solves of one α, shared by its rows.
+    The FT samples are nested in α (one stream), so each setting's solve warm-starts from its dual at the previous
+    α. teacher_energy = ‖β*‖²/D of this seed (E[β*²] = 1 over draws). wall_s: the solves of one α, shared.
     """
     task = tasks.make_task(dim=dim, rho_pt=rho_pt, rho_ft=rho_ft, omega=omega, seed=seed, a_pt=a_pt)
     c, lam, gam, _ = _knobs(settings, GDOptions())
     sqrt_k = theory.sqrt_k_ft(task.beta_pt[:, None], c, lam, gam)
+    duals = [None] * len(c)
     frames = []
-    for a in alpha:
+    for a in sorted(alpha):
         X, y = tasks.training_data(task.beta_ft, round(a * dim), seed, "ft_train_x")
         start = time.perf_counter()
-        mse = argmin_mse(X, y, sqrt_k, task.beta_ft)
+        mse = np.full(len(c), np.nan)
+        for r in range(len(c)):
+            if np.all(sqrt_k[:, r] > 0.0):
+                beta, duals[r] = min_penalty_interpolator(X, y, sqrt_k[:, r], nu0=duals[r], return_dual=True)
+                mse[r] = np.mean((beta - task.beta_ft) ** 2)
+            elif np.all(sqrt_k[:, r] == 0.0):
+                mse[r] = np.mean(task.beta_ft**2)  # frozen network: β stays 0
         frames.append(pd.DataFrame(dict(c_pt=c, lambda_pt=lam, gamma_ft=gam, rho_pt=rho_pt, rho_ft=rho_ft, omega=omega,
                                         alpha=a, dim=dim, seed=seed, a_pt=a_pt, mse_argmin=mse,
                                         teacher_energy=np.mean(task.beta_ft**2),
