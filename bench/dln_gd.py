@@ -3,7 +3,9 @@
 Default mode: one task (D = 500, α = 0.2, oracle PT), 20 fine-tuning settings (c, λ, γ), the same fixed number
 of steps, (a) with ptft.dln.gd.gradient_descent (all runs in one matrix product) and (b) the way the authors'
 scripts do it: one nn.Module holding the four parameter vectors and one torch.optim.SGD per run, runs stepped
-one after another. Prints both times, the largest |Δβ| between them and `ratio: loop/batched` last.
+one after another. Also (c) the physical floor: the two matrix products of one step alone (X·β: (N, D)·(D, R),
+Xᵀ·r: (D, N)·(N, R)), same shapes, threads and number of steps. Prints the times, the largest |Δβ| between (a)
+and (b), `floor_ratio: batched/floor` and `ratio: loop/batched` last.
 
 --solver: on the same task, GD run to convergence (tight tolerance, batched) against min_penalty_interpolator
 on each setting; prints the worst relative β disagreement and `ratio: gd/solver` last.
@@ -67,18 +69,33 @@ def loop_gd(X, y, state, lr, steps):
     return np.stack(betas, axis=1)
 
 
+def floor_products(X, runs, steps):
+    """The two matrix products a GD step cannot avoid, `steps` times, with the step's shapes (float64)."""
+    Xt = torch.tensor(X)
+    XT = Xt.T.contiguous()
+    beta = torch.randn(X.shape[1], runs, dtype=torch.float64)
+    start = time.perf_counter()
+    for _ in range(steps):
+        r = Xt @ beta
+        XT @ r
+    return time.perf_counter() - start
+
+
 def bench_batched(args):
-    """Same steps, same settings: batched GD vs the per-run loop."""
+    """Same steps, same settings: batched GD vs the per-run loop, and vs the floor of its two products."""
     _, X, y, state, _ = setup(args.dim, args.alpha)
     fixed = GDOptions(lr=args.lr, max_steps=args.steps, tol_train=0.0, tol_rel=0.0, check_every=args.steps)
     start = time.perf_counter()
     batched = gradient_descent(X, y, state, options=fixed).beta
     t_batched = time.perf_counter() - start
+    t_floor = floor_products(X, state[0].shape[1], args.steps)
     start = time.perf_counter()
     looped = loop_gd(X, y, state, args.lr, args.steps)
     t_loop = time.perf_counter() - start
     print(f"D={args.dim} N={X.shape[0]} runs={state[0].shape[1]} steps={args.steps} threads={args.threads}")
-    print(f"batched: {t_batched:.3f} s   loop: {t_loop:.3f} s   max|Δβ| = {np.abs(batched - looped).max():.1e}")
+    print(f"batched: {t_batched:.3f} s   loop: {t_loop:.3f} s   floor (2 products/step): {t_floor:.3f} s   "
+          f"max|Δβ| = {np.abs(batched - looped).max():.1e}")
+    print(f"floor_ratio: {t_batched / t_floor:.2f}")
     print(f"ratio: {t_loop / t_batched:.1f}")
 
 
