@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# GPU check of the vision arm, <= 5 minutes on one GPU: the gpu-marked tests, then ResNet-18 training
+# GPU check, <= 6 minutes on one GPU: the gpu-marked tests (DLN cuda vs cpu included), DLN GD at D = 5000, ResNet-18
 # throughput (fp32 vs bf16, channels_last, GPU-resident data, with and without torch.compile) as a table.
 #   bash bench/gpu_check.sh            # writes bench/out/gpu_check.{jsonl,md}
 # Untested on a GPU so far (written on a CPU-only machine); see bench/README.md.
@@ -11,6 +11,9 @@ mkdir -p "$OUT"
 : > "$OUT/gpu_check.jsonl"
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee "$OUT/gpu.txt" || true
 timeout 120 "$PY" -m pytest -m gpu -q tests 2>&1 | tail -5 | tee "$OUT/gpu_tests.txt"
+# DLN GD in float64 at the paper's D = 5000, α = 0.5 (N = 2500), 20 runs: µs per step on the GPU.
+timeout 120 "$PY" bench/dln_gd.py --dim 5000 --alpha 0.5 --steps 200 --device cuda --no-loop 2>&1 | tail -2 \
+  | tee "$OUT/dln_gd_cuda.txt" || echo "dln_gd on cuda failed" | tee "$OUT/dln_gd_cuda.txt"
 run() {  # label, extra flags; torch.compile needs about a minute to compile ResNet-18 the first time
   local label=$1; shift
   local limit=45; [[ " $* " == *" --compile "* ]] && limit=150

@@ -181,3 +181,16 @@ def test_scorecard_on_the_tiny_run(tiny_run):
     assert (dln["verdict"] != NOT_RUN).all(), dln[["claim_id", "numbers"]].to_string()
     md = (tiny_run / "scorecard.md").read_text()
     assert all(f"## {c.id}: " in md for c in scorecard.all_claims())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("factor", [0.1, 10.0])
+def test_tiny_run_verdicts_do_not_hinge_on_the_floors(tiny_run, monkeypatch, factor):
+    """The scorecard recomputed from the tiny run's own tables with both floors 10× smaller or larger."""
+    tables = {name: pd.read_csv(tiny_run.parent / path) for name, (arm, path) in scorecard.TABLES.items()
+              if (tiny_run.parent / path).exists()}
+    before = scorecard.evaluate(tables).set_index("claim_id")["verdict"]
+    monkeypatch.setattr(dln_claims, "RECOVERY_FLOOR", regimes.RECOVERY_FLOOR * factor)
+    monkeypatch.setattr(dln_claims, "GD_FLOOR", dln_claims.GD_FLOOR * factor)
+    after = scorecard.evaluate(tables).set_index("claim_id")["verdict"]
+    assert after.to_dict() == before.to_dict()

@@ -15,6 +15,8 @@ DLN = config["dln"]
 DLN_RUNS = dln_exp.gd_run_table(DLN)
 DLN_SINGLE = dln_exp.single_task_table(DLN)
 DLN_MINIMISER = dln_exp.minimiser_run_table(DLN)
+# GD on CUDA (float64) asks the scheduler for a GPU; the minimiser and the theory stay on CPUs.
+DLN_COMPUTE = DLN["compute"]
 DLN_TASKS = sorted(set(DLN_RUNS["task"]))
 if "dln" in config["arms"]:
     TARGETS["dln"] = [
@@ -38,10 +40,12 @@ rule dln_gd:
         "benchmarks/dln/gd/{task}.tsv"
     conda:
         ENV
-    threads: 1
+    threads: DLN_COMPUTE["threads"]
     resources:
-        runtime=120,
+        runtime=DLN_COMPUTE["runtime"],
+        gpu=1 if DLN_COMPUTE["device"] == "cuda" else 0,
     params:
+        device=DLN_COMPUTE["device"],
         runs=lambda w: DLN_RUNS[DLN_RUNS["task"] == w.task].to_dict("records"),
         gd=DLN["gd"],
         argmin=DLN.get("argmin", True),

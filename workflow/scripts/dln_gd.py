@@ -1,17 +1,21 @@
-"""GD fine-tuning of every run of one DLN task (batched), with the finite-D argmin beside each run."""
+"""GD fine-tuning of every run of one DLN task (batched, CPU or CUDA), with the finite-D argmin beside each run."""
 
 from pathlib import Path
 
 import pandas as pd
 
 from ptft import io, threads
+from ptft.deep.device import pick
 from ptft.dln.batch import run_task_batches
+from ptft.gpu_slots import gpu_slot
 from ptft.provenance import tracked
 
-with tracked(snakemake) as prov:
+with tracked(snakemake) as prov, gpu_slot(snakemake.resources.get("gpu", 0)):
     threads.pin(snakemake.threads)
+    device = pick(snakemake.params.device)
     runs = pd.DataFrame(snakemake.params.runs)
     df = run_task_batches(runs, snakemake.params.gd, argmin=snakemake.params.argmin,
-                          alpha_pt=snakemake.params.alpha_pt, cache=Path(snakemake.params.cache))
-    io.write_csv(snakemake.output[0], df)
+                          alpha_pt=snakemake.params.alpha_pt, cache=Path(snakemake.params.cache), device=device)
+    io.write_csv(snakemake.output[0], df.assign(device=str(device)))
     prov["seeds"] = sorted(int(s) for s in runs["seed"].unique())
+    prov["device"] = str(device)

@@ -34,8 +34,11 @@ def _cached(cache: Path | None, key: dict, compute) -> pd.DataFrame:
 
 
 def run_task_batches(runs: pd.DataFrame, gd: dict, *, argmin: bool, alpha_pt: float | None = None,
-                     cache: Path | None = None) -> pd.DataFrame:
-    """All runs of one task (same seed, ρ_ft, ω): one batched GD call per (α, tolerance); rows keep `run_id`."""
+                     cache: Path | None = None, device="cpu") -> pd.DataFrame:
+    """All runs of one task (same seed, ρ_ft, ω): one batched GD call per (α, tolerance); rows keep `run_id`.
+
+    device: where the GD products run ("cpu" or a CUDA device; float64 either way, the same β to rounding).
+    """
     first = runs.iloc[0]
     out = []
     for (alpha, tol), batch in runs.groupby(["alpha", "tol_train"], sort=True):
@@ -47,7 +50,7 @@ def run_task_batches(runs: pd.DataFrame, gd: dict, *, argmin: bool, alpha_pt: fl
             dim=int(first["dim"]), alpha=float(alpha), rho_pt=float(first["rho_pt"]), rho_ft=float(first["rho_ft"]),
             omega=float(first["omega"]), seed=int(first["seed"]), a_pt=float(first["a_pt"]),
             settings=batch[SETTING].reset_index(drop=True), gd=opts, pt=first["pt"], alpha_pt=alpha_pt,
-            argmin=argmin))
+            argmin=argmin, device=device))
         out.append(df.assign(run_id=batch["run_id"].to_numpy(), task=first["task"]))
     return pd.concat(out, ignore_index=True)
 
