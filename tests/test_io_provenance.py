@@ -62,3 +62,16 @@ def test_run_ends_with_a_warning_when_a_target_is_synthetic(tmp_path):
     quiet = stdio.StringIO()
     provenance.warn_if_synthetic([real], stream=quiet)
     assert quiet.getvalue() == ""
+
+
+def test_saved_checkpoints_are_byte_identical(tmp_path):
+    """Two saves of the same tensors give the same bytes (the temporary file name must not leak into the zip)."""
+    import torch
+
+    from ptft import io
+
+    state = {"w": torch.arange(6.0).reshape(2, 3)}
+    io.save_torch(tmp_path / "a.pt", state)
+    io.save_torch(tmp_path / "b.pt", state)
+    assert (tmp_path / "a.pt").read_bytes() == (tmp_path / "b.pt").read_bytes()
+    assert torch.equal(torch.load(tmp_path / "a.pt")["w"], state["w"])

@@ -61,10 +61,16 @@ def append_jsonl(path, record: dict) -> None:
 
 
 def save_torch(path, obj) -> None:
+    """torch.save through a buffer, then an atomic write: saved to a file, the zip's internal folder is named after
+    the (random) temporary file, so identical runs would give different bytes."""
+    import io as _io
+
     import torch
 
+    buffer = _io.BytesIO()
+    torch.save(obj, buffer)
     with atomic_path(path) as tmp:
-        torch.save(obj, tmp)
+        tmp.write_bytes(buffer.getvalue())
 
 
 def save_figure(fig, *paths) -> None:
