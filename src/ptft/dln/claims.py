@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ptft.dln.experiments import PANEL_KEYS
-from ptft.dln.regimes import RECOVERY_FLOOR
+from ptft.dln.regimes import RECOVERY_FLOOR, computed_regimes
 from ptft.scorecard import Claim, NotRun, Outcome, at_value, require
 from ptft.stats import FAIL, INCONCLUSIVE, PASS, paired_difference, paired_effect
 
@@ -133,6 +133,13 @@ def regimes_win(t: dict) -> Outcome:
                    "; ".join(parts) + " (replica theory, exact: no seeds)", len(curves))
 
 
+def _named(rows: pd.DataFrame) -> str:
+    """The compared settings with their ℓ, PD and computed regime at the task's β scale."""
+    settings = computed_regimes(rows[["c_pt", "lambda_pt", "gamma_ft", "rho_ft"]].drop_duplicates())
+    return "; ".join(f"c_pt = {r.c_pt:g}, λ = {r.lambda_pt:g}, γ = {r.gamma_ft:g}: ℓ = {r.ell:.2f}, PD = {r.pd:.2f}, "
+                     f"computed {r.computed}" for r in settings.itertuples())
+
+
 def _theory_points(t: dict, mask) -> pd.DataFrame:
     """Minimiser points at the larger D where they have the compared settings, else the GD runs' argmin."""
     for name in ("dln_minimiser", "dln_simulations"):
@@ -155,7 +162,8 @@ def small_first_layer_subset(t: dict) -> Outcome:
     lam = require(small, "λ in (−1, 0)")["lambda_pt"].min()
     a, b = at_value(rows, "lambda_pt", lam), require(at_value(rows, "lambda_pt", 0.0), "λ = 0")
     e = paired_difference(a, b, "mse_argmin", cells="alpha")
-    numbers = (f"ρ_ft = {rows['rho_ft'].iloc[0]:g}, ω = 1, γ = 0, c_pt = {rows['c_pt'].iloc[0]:g}, D = "
+    numbers = (f"[{_named(pd.concat([a, b]))}] "
+               f"ρ_ft = {rows['rho_ft'].iloc[0]:g}, ω = 1, γ = 0, c_pt = {rows['c_pt'].iloc[0]:g}, D = "
                f"{int(rows['dim'].iloc[0])} ({rows['source'].iloc[0]}: the Theorem 4.1 minimiser GD reaches): "
                f"error at λ = {lam:g} minus at λ = 0, mean over α ∈ {{{', '.join(f'{a:g}' for a in sorted(rows['alpha'].unique()))}}}: {e.describe()}")
     return Outcome.from_effect(e, -1, numbers, len(a) + len(b))
@@ -181,7 +189,8 @@ def larger_scale_hurts(t: dict) -> Outcome:
         raise NotRun("no ω = 1 rows for the larger-scale claim")
     e = effects[1.0]
     others = "; ".join(f"outside the domain, ω = {o:g}: {x.describe()}" for o, x in effects.items() if o != 1.0)
-    numbers = (f"ρ_ft = {rows['rho_ft'].iloc[0]:g}, λ = 0, γ = 0, D = {int(rows['dim'].iloc[0])} "
+    numbers = (f"[{_named(rows[rows['c_pt'].isin([small, large])])}] "
+               f"ρ_ft = {rows['rho_ft'].iloc[0]:g}, λ = 0, γ = 0, D = {int(rows['dim'].iloc[0])} "
                f"({rows['source'].iloc[0]}): error at c_pt = {large:g} minus at c_pt = {small:g}, mean over α, "
                f"ω = 1: {e.describe()}. {others}")
     return Outcome.from_effect(e, +1, numbers, len(rows))
