@@ -73,16 +73,18 @@ rule dln_collect:
 
 rule dln_minimiser:
     output:
-        "results/dln/minimiser/{task}.csv",
+        "results/dln/minimiser/seed={seed}.csv",
     log:
-        "logs/dln/minimiser/{task}.log",
+        "logs/dln/minimiser/seed={seed}.log",
     benchmark:
-        "benchmarks/dln/minimiser/{task}.tsv"
+        "benchmarks/dln/minimiser/seed={seed}.tsv"
     conda:
         ENV
     threads: 1
     params:
-        runs=lambda w: DLN_MINIMISER[DLN_MINIMISER["task"] == w.task].to_dict("records"),
+        runs=lambda w: DLN_MINIMISER[DLN_MINIMISER["seed"] == int(w.seed)].to_dict(
+            "records"
+        ),
     script:
         "../scripts/dln_minimiser.py"
 
@@ -90,8 +92,8 @@ rule dln_minimiser:
 rule dln_minimiser_collect:
     input:
         expand(
-            "results/dln/minimiser/{task}.csv",
-            task=sorted(set(DLN_MINIMISER["task"])),
+            "results/dln/minimiser/seed={seed}.csv",
+            seed=sorted(set(DLN_MINIMISER["seed"])),
         ),
     output:
         "results/dln/minimiser.csv",
