@@ -6,6 +6,7 @@ tensors sliced in order. Same model, optimiser, batch and device; the two altern
 the best round of each counts. Target ratio pipeline / bare >= 0.9.
 
   .venv/bin/python bench/vision_step.py --image-size 16 --batch 128 --steps 8 --threads 1
+  .venv/bin/python bench/vision_step.py --in-channels 1 --image-size 28 --batch 10 --steps 8   # default FT, MNIST
   .venv/bin/python bench/vision_step.py --device cuda --image-size 32 --steps 50 --bf16 --channels-last
 """
 
@@ -48,6 +49,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--device", default="auto")
     ap.add_argument("--image-size", type=int, default=16)
+    ap.add_argument("--in-channels", type=int, default=3, help="1: MNIST's grey images (1-channel conv1)")
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--steps", type=int, default=8, help="steps per timed epoch")
     ap.add_argument("--repeats", type=int, default=3)
@@ -63,10 +65,11 @@ def main(argv=None):
                                   "eval_batch": 512, "checkpoint_every": 1})
     dev, n = runtime.device, args.batch * args.steps
     g = torch.Generator().manual_seed(0)
-    x = torch.randint(0, 256, (n, 3, args.image_size, args.image_size), dtype=torch.uint8, generator=g).to(dev)
+    x = torch.randint(0, 256, (n, args.in_channels, args.image_size, args.image_size), dtype=torch.uint8,
+                      generator=g).to(dev)
     y = torch.randint(0, 98, (n,), generator=g).to(dev)
     x_float = train.to_input(x, runtime)
-    model = train._prepare_model(resnet.build(98, stem=args.stem, seed=0), runtime)
+    model = train._prepare_model(resnet.build(98, stem=args.stem, seed=0, in_channels=args.in_channels), runtime)
     net = torch.compile(model) if args.compile else model
     opt = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
     pipeline = train.make_epoch_fn(x, y, batch_size=args.batch, seed=0, purpose="bench", runtime=runtime)
@@ -76,7 +79,8 @@ def main(argv=None):
     for r in range(args.repeats):
         best["pipeline"] = min(best["pipeline"], timed(lambda: pipeline(net, opt, r + 1), dev))
         best["bare"] = min(best["bare"], timed(lambda: bare_epoch(net, opt, x_float, y, args.batch, runtime), dev))
-    result = {"label": args.label, "device": str(dev), "image_size": args.image_size, "batch": args.batch,
+    result = {"label": args.label, "device": str(dev), "image_size": args.image_size, "in_channels": args.in_channels,
+              "batch": args.batch,
               "threads": args.threads, "channels_last": args.channels_last, "bf16": args.bf16, "compile": args.compile,
               "pipeline_img_s": round(n / best["pipeline"], 1), "bare_img_s": round(n / best["bare"], 1),
               "ratio": round(best["bare"] / best["pipeline"], 3)}

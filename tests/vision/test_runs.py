@@ -55,6 +55,22 @@ def test_paper_config_is_the_full_grid_without_synthetic():
     assert not s["allow_synthetic"]
     assert len(s["seeds"]) == 30 and s["n"] == [10, 20, 50, 100, 200, 500, 1000]
     assert len(s["sweeps"]["relative"]["alpha_rel"]) == 6 and len(s["sweeps"]["readout"]["gamma_ft"]) == 7
+    # The authors' protocol by default: their relative-scale policy, absolute scale at FT start, their readout, ENSD.
+    assert s["policies"] == {"alpha_rel": "first_vs_rest", "c_pt": "ft_start", "gamma_ft": "pt_rows"}
+    assert s["ensd"]["images"] == "ft_train" and s["ensd"]["max_images"] == 1000
+    assert s["sweeps"]["absolute"]["c_pt"] == [0.125, 0.25, 0.5, 1.0, 2.0]
+    assert s["run_datasets"] == ["cifar100", "svhn"]
+
+
+def test_absolute_scale_at_ft_start_shares_the_pt_checkpoint():
+    s = section()
+    s["policies"]["c_pt"] = "ft_start"
+    pt, ft = runs.pt_table(s), runs.ft_table(s)
+    assert "c_pt" not in pt and len(pt) == len(s["seeds"]) * len(s["sweeps"]["relative"]["alpha_rel"])
+    assert ft.groupby("pt_id")["c_pt"].nunique().max() == len(s["sweeps"]["absolute"]["c_pt"])
+    s["policies"]["c_pt"] = "pt_init"
+    assert len(runs.pt_table(s)) == len(pt) + len(s["seeds"]) * (len(s["sweeps"]["absolute"]["c_pt"]) - 1)
+    assert all("c_pt" in r for r in runs.job_runs(runs.ft_table(s), runs.pt_table(s)["pt_id"][0], 0))
 
 
 @pytest.mark.parametrize("edit,key", [
@@ -64,7 +80,11 @@ def test_paper_config_is_the_full_grid_without_synthetic():
     (lambda s: s.update(n=[10, 5000]), "vision.n"),
     (lambda s: s["ensd"].update(sweep="nope"), "vision.ensd.sweep"),
     (lambda s: s.update(seeds=[1, 1]), "vision.seeds"),
-    (lambda s: s["datasets"].pop("svhn"), "vision.run_datasets"),
+    (lambda s: s["datasets"].pop("mnist"), "vision.run_datasets"),
+    (lambda s: s["datasets"]["mnist"].update(source="download"), "vision.datasets.mnist.source"),
+    (lambda s: s["datasets"]["svhn"].update(source="package"), "vision.datasets.svhn.source"),
+    (lambda s: s["datasets"]["mnist"].pop("test_per_class"), "vision.datasets.mnist.test_per_class"),
+    (lambda s: s.update(n=[10, 801]), "vision.n"),
     (lambda s: s["synthetic"].update(n_features=12, features_per_class=2), "vision.synthetic.n_features"),
 ])
 def test_check_config_names_the_key(edit, key):

@@ -6,12 +6,15 @@ import json
 import pytest
 import torch
 
+from ptft.vision import model as resnet
 from ptft.vision import train
 from ptft.vision.synthetic import stand_in
 
 SYN = dict(image_size=8, n_train_per_class=12, n_test_per_class=4, n_features=12, features_per_class=3,
            noise=0.3, seed=0)
 EARLY = ["conv1", "bn1", "layer1", "layer2", "layer3"]
+POLICIES = {"alpha_rel": "early_layers", "c_pt": "ft_start", "gamma_ft": "pt_rows"}
+ENSD = {"layers": ["layer1", "layer4"], "images": "ft_train", "max_images": 8}
 CPU = train.Runtime(device=torch.device("cpu"), eval_batch=64, checkpoint_every=100)
 
 
@@ -23,13 +26,13 @@ def data():
 def round_trip(data, tmp):
     torch.set_num_threads(1)
     pt_opt = train.Optim(lr=0.01, momentum=0.9, batch_size=32, max_epochs=3, stop_loss=1e-3)
-    model, metrics = train.pretrain(data, seed=3, alpha_rel=2.0, c_pt=1.0, stem="imagenet", early_layers=EARLY,
+    model, metrics = train.pretrain(data, seed=3, alpha_rel=2.0, c_pt=1.0, stem="imagenet", relative_prefixes=EARLY,
                                     opt=pt_opt, max_images=48, runtime=CPU, workdir=tmp / "pt")
     train.save_pretrained(tmp / "model.pt", model, metrics)
     ft_opt = train.Optim(lr=0.01, momentum=0.9, batch_size=32, max_epochs=4, stop_loss=1e-4)
-    runs = [{"ft_id": "a", "gamma_ft": 1.0, "n": 8}, {"ft_id": "b", "gamma_ft": 0.0, "n": 16}]
-    rows, ensd = train.finetune(data, tmp / "model.pt", runs, seed=3, stem="imagenet", opt=ft_opt,
-                                ensd_layers=["layer1", "layer4"], ensd_max_images=8, runtime=CPU, workdir=tmp / "ft")
+    runs = [{"ft_id": "a", "c_pt": 1.0, "gamma_ft": 1.0, "n": 8}, {"ft_id": "b", "c_pt": 2.0, "gamma_ft": 0.0, "n": 16}]
+    rows, ensd = train.finetune(data, tmp / "model.pt", runs, seed=3, stem="imagenet", opt=ft_opt, policies=POLICIES,
+                                ensd=ENSD, runtime=CPU, workdir=tmp / "ft")
     return metrics, rows, ensd
 
 
@@ -45,7 +48,7 @@ def test_pt_ft_round_trip_lowers_the_loss_and_is_deterministic(data, tmp_path):
     for row in rows:
         losses = history(tmp_path / "first" / "ft" / row["ft_id"] / "history.jsonl")
         assert losses[-1] < losses[0] and not row["diverged"]
-        assert row["n_test"] == 8 and 0.0 <= row["test_acc"] <= 1.0
+        assert row["n_test"] == 8 and 0.0 <= row["test_acc"] <= 1.0 and 0.0 <= row["probe_acc"] <= 1.0
         assert not (tmp_path / "first" / "ft" / row["ft_id"] / "checkpoint.pt").exists()
     assert {(r["ft_id"], r["layer"]) for r in ensd} == {(i, l) for i in "ab" for l in ("layer1", "layer4")}
     assert all(0.0 < r["ensd"] <= min(r["pr_pre"], r["pr_post"]) * (1 + 1e-6) for r in ensd)
@@ -73,3 +76,48 @@ def test_inputs_are_normalised_to_minus_one_one():
     x = torch.tensor([0, 255], dtype=torch.uint8).view(1, 2, 1, 1).expand(1, 2, 2, 2).contiguous()
     out = train.to_input(x, CPU)
     assert out.min().item() == -1.0 and out.max().item() == 1.0
+
+
+def test_pretraining_never_trains_the_ft_rows_of_the_head(data, tmp_path):
+    """PT reads logits 2.. (as the authors), so fc rows 0–1 end PT exactly at their init; the other rows move."""
+    torch.set_num_threads(1)
+    opt = train.Optim(lr=0.05, momentum=0.9, batch_size=16, max_epochs=2, stop_loss=0.0)
+    model, _ = train.pretrain(data, seed=1, alpha_rel=1.0, c_pt=1.0, stem="imagenet", relative_prefixes=["conv1"],
+                              opt=opt, max_images=48, runtime=CPU, workdir=tmp_path)
+    init = resnet.build(10, seed=1)
+    assert model.fc.weight.shape == (10, 512)
+    assert torch.equal(model.fc.weight[:2], init.fc.weight[:2]) and torch.equal(model.fc.bias[:2], init.fc.bias[:2])
+    assert not torch.equal(model.fc.weight[2:], init.fc.weight[2:])
+
+
+@pytest.mark.parametrize("c_policy", ["ft_start", "pt_init"])
+def test_ft_start_applies_the_absolute_scale_and_the_readout_by_policy(c_policy):
+    pt_model = resnet.build(10, seed=2)
+    run = {"c_pt": 2.0, "gamma_ft": 0.1}
+    start = train.ft_start(pt_model, run, policies={"c_pt": c_policy, "gamma_ft": "pt_rows"}, seed=2)
+    c = 2.0 if c_policy == "ft_start" else 1.0  # pt_init: c_pt was already applied to the PT initialisation
+    assert torch.allclose(start.layer3[0].bn1.weight, c * pt_model.layer3[0].bn1.weight)
+    assert torch.allclose(start.fc.weight, 0.1 * c * pt_model.fc.weight[:2])
+    assert torch.equal(pt_model.fc.weight, resnet.build(10, seed=2).fc.weight)  # the PT model is left as it was
+    fresh = train.ft_start(pt_model, run, policies={"c_pt": c_policy, "gamma_ft": "fresh"}, seed=2)
+    assert fresh.fc.out_features == 2 and not torch.allclose(fresh.fc.weight, start.fc.weight)  # a new draw
+
+
+def test_mnist_shaped_images_train_through_a_one_channel_stem():
+    model = resnet.build(10, seed=0, in_channels=1)
+    assert model.conv1.weight.shape == (64, 1, 7, 7)
+    x = torch.randint(0, 256, (4, 1, 28, 28), dtype=torch.uint8)
+    assert model(train.to_input(x, CPU)).shape == (4, 10)
+
+
+def test_recomputed_bn_statistics_are_those_of_the_ft_images():
+    """bn_stats ft_train: eval mode then normalises with the FT images' own batch statistics (what the running
+    statistics converge to under long full-batch FT), whatever the running statistics were before."""
+    model = resnet.build(10, seed=0, in_channels=1)
+    model.bn1.running_mean.fill_(5.0)
+    x = torch.randint(0, 256, (12, 1, 28, 28), dtype=torch.uint8)
+    train.recompute_bn_stats(model, x, batch_size=128, runtime=CPU)
+    pre = model.conv1(train.to_input(x, CPU)).detach()
+    torch.testing.assert_close(model.bn1.running_mean, pre.mean(dim=(0, 2, 3)), rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(model.bn1.running_var, pre.var(dim=(0, 2, 3), unbiased=True), rtol=1e-4, atol=1e-5)
+    assert model.bn1.momentum == 0.1  # training's momentum restored

@@ -1,5 +1,6 @@
 # Vision arm (REFERENCE §5): data -> one PT job per (dataset, seed, alpha_rel, c_pt) -> FT batched per PT
 # checkpoint -> tidy tables -> figures. Run ids come from ptft.vision.runs; paths are functions of the ids.
+from ptft.vision import model as vision_model
 from ptft.vision import runs as vision_runs
 
 
@@ -52,6 +53,7 @@ rule vision_prepare:
         ENV
     params:
         synthetic=VISION["synthetic"],
+        test_per_class=lambda w: VISION["datasets"][w.dataset].get("test_per_class"),
     script:
         "../scripts/vision_prepare.py"
 
@@ -76,7 +78,9 @@ rule vision_pretrain:
         run=lambda w: VISION_PT.loc[w.pt_id].to_dict(),
         pt=VISION["pt"],
         stem=VISION["stem"],
-        early_layers=VISION["early_layers"],
+        relative_prefixes=vision_model.relative_prefixes(
+            VISION["policies"]["alpha_rel"], VISION["early_layers"]
+        ),
         compute=VISION["compute"],
         workdir=lambda w: f"results/vision/.work/{w.dataset}/{w.pt_id}/pt",
     script:
@@ -106,6 +110,7 @@ rule vision_finetune:
         seed=lambda w: int(VISION_PT.loc[w.pt_id, "seed"]),
         ft=VISION["ft"],
         stem=VISION["stem"],
+        policies=VISION["policies"],
         ensd=VISION["ensd"],
         compute=VISION["compute"],
         workdir=lambda w: f"results/vision/.work/{w.dataset}/{w.pt_id}/ft",

@@ -15,7 +15,9 @@ with tracked(snakemake) as prov:
     source = results.data_source(df)
     write_table(stats.assign(data_source=source), out.table, caption=f"FT test accuracy, sweep {sweep}",
                 note=results.source_note(df))
-    plotting.save(figures.accuracy_vs_n(stats, knob), [out.pdf, out.png], data_source=source,
+    base = df[df["alpha_rel"] == section["base"]["alpha_rel"]]  # the probe reads the PT checkpoint at base α
+    probe = figures.summary(base, ["dataset", "n"], "probe_acc")
+    plotting.save(figures.accuracy_vs_n(stats, knob, probe), [out.pdf, out.png], data_source=source,
                   note=results.scale_note(section))
     results.warn_if_synthetic(df, f"results/vision sweep {sweep}")
     prov.update(seeds=sorted(set(df["seed"])), data_source=source)

@@ -18,8 +18,8 @@ with tracked(snakemake) as prov, gpu_slot(snakemake.resources.get("gpu", 0)):
     prepared = data.load_prepared(snakemake.input.data, runtime.device)
     workdir = Path(p.workdir) / sha256(snakemake.input.data)[:12]
     rows, ensd_rows = train.finetune(prepared, snakemake.input.model, list(p.runs), seed=p.seed, stem=p.stem,
-                                     opt=train.optim_from(p.ft), ensd_layers=list(p.ensd["layers"]),
-                                     ensd_max_images=p.ensd["max_images"], runtime=runtime, workdir=workdir)
+                                     opt=train.optim_from(p.ft), policies=dict(p.policies), ensd=dict(p.ensd),
+                                     runtime=runtime, workdir=workdir)
     io.write_csv(out.runs, pd.DataFrame(rows).assign(data_source=prepared["data_source"]))
     io.write_csv(out.ensd, pd.DataFrame(ensd_rows))
     prov.update(seeds=[p.seed], device=str(runtime.device), data_source=prepared["data_source"])

@@ -5,6 +5,9 @@ The deep analogues of the DLN's c_pt, λ_pt and γ_ft:
   (> 1: smaller early layers, like λ_pt < 0);
 - `c_pt` (absolute scale): every PT initial parameter is multiplied by it;
 - `gamma_ft` (readout scale): the fresh FT head is multiplied by it (0 allowed: a zero readout).
+The authors' CIFAR code places two of them differently, offered here too: the absolute scale multiplies every
+parameter of the *PT model* at the start of fine-tuning (`scale_all`), and the readout is the PT model's own head
+rows that PT never read, × γ (`head_from_rows`).
 
 A group is every parameter whose qualified name (`model.named_parameters()`) starts with one of its
 prefixes, so the knobs need no knowledge of the architecture. BatchNorm: a conv followed by BatchNorm
@@ -57,6 +60,37 @@ def apply_pt_init(model: nn.Module, *, early_prefixes, alpha_rel: float, c_pt: f
     with torch.no_grad():
         for param in model.parameters():
             param.mul_(c_pt)
+
+
+def scale_all(model: nn.Module, factor: float) -> None:
+    """Multiply every parameter by `factor` in place (buffers such as BN running statistics untouched): the
+    authors' absolute scale (`--finetune_scaling`), applied to the loaded PT model before fine-tuning."""
+    if factor <= 0:
+        raise ValueError(f"the absolute scale must be > 0, got {factor}")
+    with torch.no_grad():
+        for param in model.parameters():
+            param.mul_(factor)
+
+
+def head_from_rows(model: nn.Module, head: str, rows, gamma_ft: float) -> None:
+    """Replace the Linear `head` by one holding only its output rows `rows` (weight and bias), × `gamma_ft`.
+
+    The same function as reading those logits of the old head; with the other rows gone they cannot be trained
+    by accident. The authors' readout (`fr_fc`, `--finetune_scaling_last`): rows 0–1 of the PT head, which PT never
+    trained because it reads the other rows.
+    """
+    if gamma_ft < 0:
+        raise ValueError(f"gamma_ft must be >= 0, got {gamma_ft}")
+    old = model.get_submodule(head)
+    # skip_init: no draw from the global RNG for values that are overwritten at once
+    new = nn.utils.skip_init(nn.Linear, old.in_features, len(rows), bias=old.bias is not None,
+                             device=old.weight.device, dtype=old.weight.dtype)
+    with torch.no_grad():
+        new.weight.copy_(old.weight[list(rows)] * gamma_ft)
+        if old.bias is not None:
+            new.bias.copy_(old.bias[list(rows)] * gamma_ft)
+    parent, _, name = head.rpartition(".")
+    setattr(model.get_submodule(parent) if parent else model, name, new)
 
 
 def reset_head(model: nn.Module, head: str, gamma_ft: float, seed: int) -> None:

@@ -1,1 +1,1 @@
-"""The vision arm: ResNet-18 pretraining and fine-tuning on CIFAR-100 and SVHN across initialisation grids."""
+"""The vision arm: ResNet-18 pretraining and fine-tuning on MNIST-5k, CIFAR-100 and SVHN across initialisation grids."""

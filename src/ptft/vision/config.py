@@ -3,10 +3,12 @@
 import math
 
 from ptft.config import ConfigError
+from ptft.vision.data import PACKAGED
 
 KNOBS = ("alpha_rel", "c_pt", "gamma_ft")
-# Train images per class of the real datasets' smallest FT class (CIFAR-100: 500; SVHN: digit 9, 4659).
-REAL_TRAIN_PER_CLASS = {"cifar100": 500, "svhn": 4659}
+# Train images per class of the real datasets' smallest FT class (CIFAR-100: 500; SVHN: digit 9, 4659; MNIST-5k:
+# 500 per digit, less its test_per_class).
+REAL_TRAIN_PER_CLASS = {"cifar100": 500, "svhn": 4659, "mnist": 500}
 
 
 def check_config(section: dict) -> None:
@@ -23,6 +25,15 @@ def check_config(section: dict) -> None:
     for name, ds in datasets.items():
         if ds["source"] == "local" and not ds.get("path"):
             raise ConfigError(f"vision.datasets.{name}.path: required when source is 'local' (a folder holding the archives)")
+        allowed = {"package"} if name in PACKAGED else {"download"}  # a packaged file is never downloaded
+        if ds["source"] in {"package", "download"} - allowed:
+            raise ConfigError(f"vision.datasets.{name}.source: {ds['source']!r} is not available for {name} "
+                              f"(package: {sorted(PACKAGED)} only; download: the others)")
+        if (name in PACKAGED) != ("test_per_class" in ds):
+            raise ConfigError(f"vision.datasets.{name}.test_per_class: required for {sorted(PACKAGED)} (they ship no "
+                              "test split) and only for them")
+    if section["policies"]["alpha_rel"] == "early_layers" and not section["early_layers"]:
+        raise ConfigError("vision.early_layers: empty, but vision.policies.alpha_rel is 'early_layers'")
     _check_n(section)
     syn = section["synthetic"]
     if math.comb(syn["n_features"], syn["features_per_class"]) < 100:
@@ -40,9 +51,9 @@ def _check_n(section: dict) -> None:
     n_max = max(section["n"])
     for name in section["run_datasets"]:
         ds = section["datasets"][name]
-        if n_max > 2 * REAL_TRAIN_PER_CLASS[name]:
-            raise ConfigError(f"vision.n: {n_max} exceeds the {2 * REAL_TRAIN_PER_CLASS[name]} train images of "
-                              f"two {name} classes")
+        if n_max > 2 * (REAL_TRAIN_PER_CLASS[name] - ds.get("test_per_class", 0)):
+            raise ConfigError(f"vision.n: {n_max} exceeds the {2 * (REAL_TRAIN_PER_CLASS[name] - ds.get('test_per_class', 0))} "
+                              f"train images of two {name} classes")
         synthetic_possible = section["allow_synthetic"] and ds["source"] in ("auto", "synthetic")
         if synthetic_possible and n_max > 2 * section["synthetic"]["n_train_per_class"]:
             raise ConfigError(f"vision.n: {n_max} exceeds 2 × vision.synthetic.n_train_per_class = "

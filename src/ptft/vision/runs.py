@@ -20,13 +20,19 @@ def ft_grid(section: dict) -> pd.DataFrame:
 
 def _settings(section: dict, phase: str) -> str:
     """The training settings an id must change with (a changed value never resumes an old checkpoint)."""
-    keys = {"pt": ("pt", "stem", "early_layers"), "ft": ("ft", "ensd")}[phase]
+    keys = {"pt": ("pt", "stem", "early_layers", "policies"), "ft": ("ft", "ensd", "policies")}[phase]
     return json.dumps({k: section[k] for k in keys}, sort_keys=True)
 
 
+def pt_keys(section: dict) -> list[str]:
+    """The columns a PT run is keyed by: c_pt only where it scales the PT init (policy `pt_init` [ours]); under the
+    authors' `ft_start` every c_pt fine-tunes from the same checkpoint."""
+    return ["dataset", "seed", "alpha_rel"] + (["c_pt"] if section["policies"]["c_pt"] == "pt_init" else [])
+
+
 def pt_table(section: dict) -> pd.DataFrame:
-    """One row per PT run: dataset, seed, alpha_rel, c_pt, pt_id."""
-    pt = ft_grid(section)[["dataset", "seed", "alpha_rel", "c_pt"]].drop_duplicates(ignore_index=True)
+    """One row per PT run: the pt_keys and pt_id."""
+    pt = ft_grid(section)[pt_keys(section)].drop_duplicates(ignore_index=True)
     ids = [grid.run_id({**row, "settings": _settings(section, "pt")}) for row in pt.to_dict("records")]
     return pt.assign(pt_id=ids)
 
@@ -36,10 +42,10 @@ def ft_table(section: dict) -> pd.DataFrame:
 
     The FT runs of one PT checkpoint are dealt round-robin by n into `ft_jobs_per_pt` jobs of similar cost.
     """
-    ft = ft_grid(section).merge(pt_table(section), on=["dataset", "seed", "alpha_rel", "c_pt"])
-    ft["ft_id"] = [grid.run_id({"pt_id": r["pt_id"], "gamma_ft": r["gamma_ft"], "n": r["n"],
+    ft = ft_grid(section).merge(pt_table(section), on=pt_keys(section))
+    ft["ft_id"] = [grid.run_id({"pt_id": r["pt_id"], "c_pt": r["c_pt"], "gamma_ft": r["gamma_ft"], "n": r["n"],
                                 "settings": _settings(section, "ft")}) for r in ft.to_dict("records")]
-    ft = ft.sort_values(["pt_id", "n", "gamma_ft"], ignore_index=True)
+    ft = ft.sort_values(["pt_id", "n", "c_pt", "gamma_ft"], ignore_index=True)
     ft["ft_job"] = ft.groupby("pt_id").cumcount() % section["ft_jobs_per_pt"]
     return ft
 
@@ -65,9 +71,9 @@ def sweep_knob(section: dict, sweep: str) -> str:
 
 
 def job_runs(ft: pd.DataFrame, pt_id: str, ft_job: int) -> list[dict]:
-    """The FT runs (ft_id, gamma_ft, n) of one FT job."""
+    """The FT runs (ft_id, c_pt, gamma_ft, n) of one FT job."""
     rows = ft[(ft["pt_id"] == pt_id) & (ft["ft_job"] == int(ft_job))]
-    return rows[["ft_id", "gamma_ft", "n"]].to_dict("records")
+    return rows[["ft_id", "c_pt", "gamma_ft", "n"]].to_dict("records")
 
 
 def data_root(section: dict, dataset: str) -> str:

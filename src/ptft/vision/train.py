@@ -1,4 +1,5 @@
-"""Pretraining and fine-tuning of ResNet-18 through the shared training loop (ptft.deep.trainer).
+"""Pretraining and fine-tuning of ResNet-18 through the shared training loop (ptft.deep.trainer), with the knob
+policies of REFERENCE §5 (`policies`: knob -> where and on what it acts).
 
 Dataset tensors stay on the device as uint8 and are normalised per batch (mean = std = 0.5 per channel, no
 augmentation, REFERENCE §5). On GPU, channels_last and bf16 autocast are optional (`Runtime`); on CPU the
@@ -16,9 +17,13 @@ import torch.nn.functional as F
 from ptft import io, seeding
 from ptft.deep import knobs
 from ptft.deep.ensd import activations, ensd_terms
+from ptft.deep.probe import linear_probe
 from ptft.deep.trainer import fit, init_from
 from ptft.vision import model as resnet
 from ptft.vision import tasks
+
+
+PT_OUTPUTS = slice(resnet.N_FT_OUTPUTS, None)  # PT reads logits 2.., so head rows 0–1 are never trained in PT
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,7 @@ class Optim:
     batch_size: int
     max_epochs: int
     stop_loss: float
+    bn_stats: str = "running"  # BN statistics of the final evaluation: running (authors) | ft_train [ours]
 
 
 def to_input(x: torch.Tensor, runtime: Runtime, mean: float = 0.5, std: float = 0.5) -> torch.Tensor:
@@ -62,8 +68,13 @@ def batches(order: torch.Tensor, batch_size: int) -> list:
     return out
 
 
-def make_epoch_fn(x, y, *, batch_size: int, seed: int, purpose: str, runtime: Runtime):
-    """One SGD epoch over (x uint8, y int64) in an order drawn from stream (seed, purpose/epoch)."""
+def _read(logits: torch.Tensor, outputs: slice | None) -> torch.Tensor:
+    return logits if outputs is None else logits[:, outputs]
+
+
+def make_epoch_fn(x, y, *, batch_size: int, seed: int, purpose: str, runtime: Runtime, outputs: slice | None = None):
+    """One SGD epoch over (x uint8, y int64) in an order drawn from stream (seed, purpose/epoch).
+    outputs: the logit columns the loss reads (PT: PT_OUTPUTS; None: all)."""
 
     def epoch_fn(model, optimizer, epoch):
         g = torch.Generator().manual_seed(seeding.torch_seed(seed, f"{purpose}/epoch{epoch}"))
@@ -71,7 +82,7 @@ def make_epoch_fn(x, y, *, batch_size: int, seed: int, purpose: str, runtime: Ru
         total = torch.zeros((), device=x.device)
         for idx in batches(torch.randperm(len(x), generator=g).to(x.device), batch_size):
             with _autocast(runtime):
-                loss = F.cross_entropy(model(to_input(x[idx], runtime)), y[idx])
+                loss = F.cross_entropy(_read(model(to_input(x[idx], runtime)), outputs), y[idx])
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -82,13 +93,13 @@ def make_epoch_fn(x, y, *, batch_size: int, seed: int, purpose: str, runtime: Ru
 
 
 @torch.no_grad()
-def evaluate(model, x, y, runtime: Runtime) -> dict:
+def evaluate(model, x, y, runtime: Runtime, outputs: slice | None = None) -> dict:
     """Accuracy and mean cross-entropy in eval mode (BN running statistics)."""
     model.eval()
     correct, loss = torch.zeros((), device=x.device), torch.zeros((), device=x.device)
     for i in range(0, len(x), runtime.eval_batch):
         with _autocast(runtime):
-            logits = model(to_input(x[i:i + runtime.eval_batch], runtime)).float()
+            logits = _read(model(to_input(x[i:i + runtime.eval_batch], runtime)), outputs).float()
         target = y[i:i + runtime.eval_batch]
         loss += F.cross_entropy(logits, target, reduction="sum")
         correct += (logits.argmax(1) == target).sum()
@@ -110,72 +121,142 @@ def _subset(data: dict, split: str, idx: np.ndarray, classes) -> tuple:
     return data[f"{split}_x"][torch.from_numpy(idx).to(data[f"{split}_x"].device)], labels
 
 
-def pretrain(data: dict, *, seed: int, alpha_rel: float, c_pt: float, stem: str, early_layers, opt: Optim,
+def _network(data: dict, stem: str, seed: int):
+    """The seed's ResNet-18 with one output per class of the dataset (PT reads PT_OUTPUTS, FT the first 2)."""
+    return resnet.build(data["n_classes"], stem=stem, seed=seed, in_channels=data["train_x"].shape[1])
+
+
+def pretrain(data: dict, *, seed: int, alpha_rel: float, c_pt: float, stem: str, relative_prefixes, opt: Optim,
              max_images: int | None, runtime: Runtime, workdir) -> tuple:
-    """Pretrain on the seed's PT classes from the knob-scaled init. Returns (model, metrics);
-    resumes from workdir/checkpoint.pt if an earlier attempt was interrupted."""
+    """Pretrain on the seed's PT classes from the knob-scaled init (parameters under `relative_prefixes` ÷
+    alpha_rel, then all × c_pt; c_pt = 1 where the absolute scale is applied at FT start instead). PT reads logits
+    2.. of the full head, as the authors, so rows 0–1 keep their init. Returns (model, metrics incl. the PT test
+    accuracy); resumes from workdir/checkpoint.pt if an earlier attempt was interrupted."""
     split = tasks.label_split(data["n_classes"], seed)
     idx = tasks.pt_indices(data["train_y"].cpu().numpy(), split["pt_classes"], seed, max_images)
     x, y = _subset(data, "train", idx, split["pt_classes"])
-    model = resnet.build(len(split["pt_classes"]), stem=stem, seed=seed)
-    knobs.apply_pt_init(model, early_prefixes=early_layers, alpha_rel=alpha_rel, c_pt=c_pt)
+    model = _network(data, stem, seed)
+    knobs.apply_pt_init(model, early_prefixes=relative_prefixes, alpha_rel=alpha_rel, c_pt=c_pt)
     model = _prepare_model(model, runtime)
     workdir = Path(workdir)
     result = fit(model, epoch_fn=make_epoch_fn(x, y, batch_size=min(len(x), opt.batch_size), seed=seed,
-                                               purpose="vision_pt_order", runtime=runtime),
+                                               purpose="vision_pt_order", runtime=runtime, outputs=PT_OUTPUTS),
                  optimizer=_sgd(model, opt), max_epochs=opt.max_epochs, stop_loss=opt.stop_loss,
                  checkpoint=workdir / "checkpoint.pt", history=workdir / "history.jsonl",
                  checkpoint_every=runtime.checkpoint_every, progress_desc=f"PT seed {seed}")
-    return model, {**result, "n_pt_images": len(idx), **split}
+    test_idx = np.flatnonzero(np.isin(data["test_y"].cpu().numpy(), split["pt_classes"]))
+    test = evaluate(model, *_subset(data, "test", test_idx, split["pt_classes"]), runtime, outputs=PT_OUTPUTS)
+    return model, {**result, "pt_test_acc": test["acc"], "n_pt_images": len(idx), **split}
 
 
 def save_pretrained(path, model, metrics: dict) -> None:
     io.save_torch(path, {"model": model.state_dict(), "epoch": metrics["epochs"]})
 
 
-def finetune(data: dict, pt_path, runs, *, seed: int, stem: str, opt: Optim, ensd_layers, ensd_max_images: int,
+def ft_start(pt_model, run: dict, *, policies: dict, seed: int):
+    """The FT starting point of one run: a copy of the PT model with the absolute scale (policy `ft_start`: every
+    parameter × c_pt, the authors'; `pt_init`: already in the PT init) and the readout (policy `pt_rows`: the PT
+    head's rows 0–1 × gamma_ft, the authors'; `fresh` [ours]: a new 2-way head, stream "ft_head", × gamma_ft)."""
+    model = copy.deepcopy(pt_model)
+    if policies["c_pt"] == "ft_start":
+        knobs.scale_all(model, run["c_pt"])
+    if policies["gamma_ft"] == "pt_rows":
+        knobs.head_from_rows(model, resnet.HEAD, range(resnet.N_FT_OUTPUTS), run["gamma_ft"])
+    else:
+        resnet.replace_head(model, resnet.N_FT_OUTPUTS)
+        knobs.reset_head(model, resnet.HEAD, run["gamma_ft"], seed=seed)
+    return model
+
+
+def _ensd_images(data: dict, split: dict, seed: int, ensd: dict, test_x) -> torch.Tensor:
+    """The ENSD probe images: `ft_train` (the authors': FT-class train images, balanced, ≤ max_images) or
+    `ft_test` [ours] (the first max_images FT test images); the same for every n."""
+    if ensd["images"] == "ft_test":
+        return test_x[:ensd["max_images"]]
+    y = data["train_y"].cpu().numpy()
+    pool = 2 * min(int((y == c).sum()) for c in split["ft_classes"])
+    idx = tasks.ft_indices(y, split["ft_classes"], seed, min(ensd["max_images"], pool), purpose="vision_ensd_subset")
+    return _subset(data, "train", idx, split["ft_classes"])[0]
+
+
+def finetune(data: dict, pt_path, runs, *, seed: int, stem: str, opt: Optim, policies: dict, ensd: dict,
              runtime: Runtime, workdir) -> tuple:
-    """All FT runs of one PT checkpoint. `runs`: dicts with ft_id, gamma_ft, n. Returns (rows, ensd_rows):
-    test metrics per run, and ENSD per layer between the FT starting point and the fine-tuned model on
-    the FT task's test images (the same images for every n, so curves over n are comparable) [ours].
+    """All FT runs of one PT checkpoint. `runs`: dicts with ft_id, c_pt, gamma_ft, n. Returns (rows, ensd_rows):
+    per run the test metrics and the linear-probe baseline on the frozen PT features (same n images, same test
+    set), and per layer of `ensd` the ENSD between the run's FT starting point and the fine-tuned model.
     A finished run leaves workdir/<ft_id>/result.json (its checkpoint is then deleted); a rerun skips it."""
     split = tasks.label_split(data["n_classes"], seed)
     test_idx = tasks.ft_indices(data["test_y"].cpu().numpy(), split["ft_classes"], seed, None)
-    task = {"split": split, "test": _subset(data, "test", test_idx, split["ft_classes"])}
-    task["probe"] = to_input(task["test"][0][:ensd_max_images], runtime)
-    start = _prepare_model(init_from(resnet.build(len(split["pt_classes"]), stem=stem, seed=seed), pt_path), runtime)
-    task["pre"] = activations(start, task["probe"], ensd_layers)
-    rows, ensd_rows = [], []
+    task = {"split": split, "test": _subset(data, "test", test_idx, split["ft_classes"]), "layers": ensd["layers"]}
+    task["probe"] = to_input(_ensd_images(data, split, seed, ensd, task["test"][0]), runtime)
+    pt_model = _prepare_model(init_from(_network(data, stem, seed), pt_path), runtime)
+    rows, ensd_rows, probes = [], [], {}
     for run in runs:
         done = Path(workdir) / run["ft_id"] / "result.json"
         if not done.exists():
-            io.write_json(done, _finetune_one(data, start, task, run, seed=seed, opt=opt, runtime=runtime,
-                                              work=done.parent))
+            if run["n"] not in probes:
+                probes[run["n"]] = _linear_probe(data, pt_model, task, run["n"], seed, runtime)
+            io.write_json(done, _finetune_one(data, pt_model, task, run, seed=seed, opt=opt, policies=policies,
+                                              runtime=runtime, work=done.parent) | {"probe": probes[run["n"]]})
             (done.parent / "checkpoint.pt").unlink(missing_ok=True)  # 2 × model size; the result is kept
         result = io.read_json(done)
-        rows.append(result["row"])
+        rows.append({**result["row"], "probe_acc": result["probe"]})
         ensd_rows += result["ensd"]
     return rows, ensd_rows
 
 
-def _finetune_one(data: dict, start, task: dict, run: dict, *, seed: int, opt: Optim, runtime: Runtime, work) -> dict:
-    """One FT run from the PT model `start`: {row: test metrics, ensd: one record per layer}."""
-    split, (x_test, y_test) = task["split"], task["test"]
-    model = resnet.replace_head(copy.deepcopy(start), len(split["ft_classes"]))
-    knobs.reset_head(model, resnet.HEAD, run["gamma_ft"], seed=seed)
-    idx = tasks.ft_indices(data["train_y"].cpu().numpy(), split["ft_classes"], seed, run["n"])
-    x, y = _subset(data, "train", idx, split["ft_classes"])
+def _ft_train(data: dict, task: dict, n: int, seed: int) -> tuple:
+    idx = tasks.ft_indices(data["train_y"].cpu().numpy(), task["split"]["ft_classes"], seed, n)
+    return _subset(data, "train", idx, task["split"]["ft_classes"])
+
+
+def _linear_probe(data: dict, pt_model, task: dict, n: int, seed: int, runtime: Runtime) -> float:
+    """Test accuracy of a linear probe on the PT model's frozen avgpool features (eval mode), fit on the n FT images."""
+    x, y = _ft_train(data, task, n, seed)
+    x_test, y_test = task["test"]
+    feats = activations(pt_model, to_input(torch.cat([x, x_test]), runtime), ["avgpool"])["avgpool"]
+    return linear_probe(feats[:len(x)], y, feats[len(x):], y_test)["acc"]
+
+
+def _finetune_one(data: dict, pt_model, task: dict, run: dict, *, seed: int, opt: Optim, policies: dict,
+                  runtime: Runtime, work) -> dict:
+    """One FT run from the PT model: {row: test metrics, ensd: one record per layer}."""
+    x_test, y_test = task["test"]
+    model = ft_start(pt_model, run, policies=policies, seed=seed)
+    pre = activations(model, task["probe"], task["layers"])
+    x, y = _ft_train(data, task, run["n"], seed)
     epoch_fn = make_epoch_fn(x, y, batch_size=min(len(x), opt.batch_size), seed=seed,
                              purpose=f"vision_ft_order/n{run['n']}", runtime=runtime)
     result = fit(model, epoch_fn=epoch_fn, optimizer=_sgd(model, opt), max_epochs=opt.max_epochs,
                  stop_loss=opt.stop_loss, checkpoint=Path(work) / "checkpoint.pt",
                  history=Path(work) / "history.jsonl", checkpoint_every=runtime.checkpoint_every,
-                 progress_desc=f"FT n={run['n']} gamma_ft={run['gamma_ft']}")
+                 progress_desc=f"FT n={run['n']} c_pt={run['c_pt']} gamma_ft={run['gamma_ft']}")
+    if opt.bn_stats == "ft_train":
+        recompute_bn_stats(model, x, opt.batch_size, runtime)
     test = evaluate(model, x_test, y_test, runtime)
-    post = activations(model, task["probe"], list(task["pre"]))
+    post = activations(model, task["probe"], task["layers"])
     row = {"ft_id": run["ft_id"], "test_acc": test["acc"], "test_loss": test["loss"], "n_test": len(x_test), **result}
-    return {"row": row, "ensd": [{"ft_id": run["ft_id"], "layer": name, **ensd_terms(task["pre"][name], post[name])}
-                                 for name in task["pre"]]}
+    return {"row": row, "ensd": [{"ft_id": run["ft_id"], "layer": name, **ensd_terms(pre[name], post[name])}
+                                 for name in task["layers"]]}
+
+
+@torch.no_grad()
+def recompute_bn_stats(model, x, batch_size: int, runtime: Runtime) -> None:
+    """Replace every BatchNorm's running statistics by those of the images x (train-mode forward passes, equal
+    weight per batch) [ours]. Under full-batch FT (n ≤ batch) these are the values the running statistics converge
+    to in the authors' long runs; a run that stops after a few steps otherwise keeps mostly PT statistics, which no
+    longer match a rescaled network (c_pt ≠ 1 at FT start puts eval-mode accuracy at chance)."""
+    norms = [m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    momenta = [m.momentum for m in norms]
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None  # cumulative average over the batches below
+    model.train()
+    for idx in batches(torch.arange(len(x), device=x.device), batch_size):
+        with _autocast(runtime):
+            model(to_input(x[idx], runtime))
+    for m, momentum in zip(norms, momenta):
+        m.momentum = momentum
 
 
 def runtime_from(compute: dict) -> Runtime:
@@ -188,4 +269,4 @@ def runtime_from(compute: dict) -> Runtime:
 
 def optim_from(cfg: dict) -> Optim:
     """The Optim of a config's `pt` / `ft` entry (extra keys such as max_images are not optimiser settings)."""
-    return Optim(**{k: cfg[k] for k in Optim.__dataclass_fields__})
+    return Optim(**{k: cfg[k] for k in Optim.__dataclass_fields__ if k in cfg})
