@@ -40,7 +40,7 @@ def test_plain_snakemake_loads_the_default_profile():
 DLN_OUTPUTS = [
     "dln/simulations.csv", "dln/replica.csv", "dln/single_task.csv", "dln/phase.csv",
     "dln/figures/fig3.pdf", "dln/figures/fig3.png", "dln/figures/fig4.png", "dln/figures/phase.png",
-    "dln/figures/single_task.png", "dln/tables/agreement.md", "dln/tables/regimes.tex", "dln/tables/fig3_gd.csv",
+    "dln/figures/single_task.png", "dln/tables/agreement.md", "dln/tables/regimes.tex", "dln/tables/fig3_points.csv",
     "dln/tables/single_task.md", "dln/tables/gd_status.md", "dln/minimiser.csv", "dln/tables/finite_size.md",
     "dln/tables/regime_settings.csv", "dln/regime_curves.csv",
 ]
@@ -59,3 +59,18 @@ def test_tiny_pipeline_produces_dln_artefacts(tiny_run):
     assert sims["mse"].notna().all() and (sims["beta_ft0_max"] == 0).all()
     replica = pd.read_csv(tiny_run / "dln/replica.csv")
     assert {"mse", "mse_se", "converged"} <= set(replica.columns)
+
+
+@pytest.mark.parametrize("mode, present, absent", [
+    ("minimiser", ["dln_minimiser", "dln_fig3"], ["dln_gd", "dln_agreement", "dln_collect"]),
+    ("gd", ["dln_gd", "dln_agreement", "dln_fig3"], ["dln_minimiser"]),
+])
+def test_dln_mode_decides_which_points_run(mode, present, absent, tmp_path):
+    """dln.mode minimiser: a Figure 3 without GD (the CPU-only paper-scale route); gd: without theory points."""
+    out = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--quiet", "rules", "-s", str(ROOT / "Snakefile"),
+                          "--directory", str(tmp_path), "--configfile", str(ROOT / "config/config.yaml"),
+                          str(ROOT / "config/paper.yaml"), "--config", "arms=[dln]", f"dln={{'mode': '{mode}'}}"],
+                         cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    rules = {line.split()[0] for line in out.stdout.splitlines() if line.strip()}
+    assert set(present) <= rules and not set(absent) & rules, rules

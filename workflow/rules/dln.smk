@@ -18,15 +18,23 @@ DLN_MINIMISER = dln_exp.minimiser_run_table(DLN)
 # GD on CUDA (float64) asks the scheduler for a GPU; the minimiser and the theory stay on CPUs.
 DLN_COMPUTE = DLN["compute"]
 DLN_TASKS = sorted(set(DLN_RUNS["task"]))
+# dln.mode: which Figure 3 points exist (GD runs, minimiser theory points, or both); the rest follows from that.
+DLN_POINTS = {
+    "simulations": "results/dln/simulations.csv",
+    "minimiser": "results/dln/minimiser.csv",
+}
+DLN_POINTS = {
+    k: v
+    for k, v in DLN_POINTS.items()
+    if {"simulations": "minimiser", "minimiser": "gd"}[k] != DLN["mode"]
+}
 if "dln" in config["arms"]:
     TARGETS["dln"] = [
-        "results/dln/simulations.csv",
-        "results/dln/tables/fig3_gd.md",
+        *DLN_POINTS.values(),
         "results/dln/figures/fig3.pdf",
         "results/dln/figures/phase.pdf",
         "results/dln/figures/single_task.pdf",
         "results/dln/tables/single_task.md",
-        "results/dln/minimiser.csv",
         "results/dln/tables/finite_size.md",
     ]
 
@@ -109,8 +117,7 @@ rule dln_minimiser_collect:
 
 rule dln_finite_size:
     input:
-        simulations="results/dln/simulations.csv",
-        minimiser="results/dln/minimiser.csv",
+        **DLN_POINTS,
         replica="results/dln/replica.csv",
     output:
         multiext("results/dln/tables/finite_size", ".csv", ".md", ".tex"),
@@ -165,8 +172,7 @@ rule dln_single_task_collect:
 
 rule dln_fig3:
     input:
-        simulations="results/dln/simulations.csv",
-        minimiser="results/dln/minimiser.csv",
+        **DLN_POINTS,
         replica="results/dln/replica.csv",
     output:
         figure=report(
@@ -174,7 +180,7 @@ rule dln_fig3:
             caption="../report/dln_fig3.rst",
             category="DLN",
         ),
-        table=multiext("results/dln/tables/fig3_gd", ".csv", ".md", ".tex"),
+        table=multiext("results/dln/tables/fig3_points", ".csv", ".md", ".tex"),
     log:
         "logs/dln/fig3.log",
     conda:

@@ -22,7 +22,7 @@ if "dln" in config["arms"]:
     TARGETS["dln"] += [
         "results/dln/replica.csv",
         "results/dln/figures/fig4.pdf",
-        "results/dln/tables/agreement.md",
+        *(["results/dln/tables/agreement.md"] if "simulations" in DLN_POINTS else []),
         "results/dln/tables/regimes.md",
     ]
 

@@ -8,7 +8,14 @@ localrules:
 
 
 # Scorecard tables: one registry (ptft.scorecard.TABLES: name -> (arm, path)). A disabled arm's claims: NOT RUN.
-SCORECARD_TABLES = ptft.scorecard.TABLES
+# In dln.mode minimiser (gd) the GD (minimiser) tables do not exist: their claims come out NOT RUN.
+DLN_ABSENT = {
+    "minimiser": ["dln_simulations", "dln_agreement"],
+    "gd": ["dln_minimiser", "dln_finite_size"],
+}.get(DLN["mode"], [])
+SCORECARD_TABLES = {
+    k: v for k, v in ptft.scorecard.TABLES.items() if k not in DLN_ABSENT
+}
 # This file is included last, so every enabled arm has registered its targets by now.
 ARM_TARGETS = [path for arm in config["arms"] for path in TARGETS.get(arm, [])]
 TARGETS["report"] = ["results/scorecard.md", "results/provenance.csv"]

@@ -1,5 +1,5 @@
-"""Figure 3: GD points, the minimiser on the same data and the minimiser theory points against the replica lines;
-its table of GD means with n_runs."""
+"""Figure 3: minimiser theory points and GD points against the replica lines (whichever dln.mode makes), and the
+table of the plotted means with their intervals and n_runs."""
 
 import pandas as pd
 
@@ -9,11 +9,15 @@ from ptft.provenance import tracked
 from ptft.stats import METHOD
 
 with tracked(snakemake) as prov:
-    sims = collect.read_checked(snakemake.input.simulations, snakemake.params.gd_ids, columns=["mse", "seed"])
-    points = collect.read_checked(snakemake.input.minimiser, snakemake.params.minimiser_ids, columns=["seed"])
+    sims = points = None
+    if "simulations" in snakemake.input.keys():
+        sims = collect.read_checked(snakemake.input.simulations, snakemake.params.gd_ids, columns=["mse", "seed"])
+    if "minimiser" in snakemake.input.keys():
+        points = collect.read_checked(snakemake.input.minimiser, snakemake.params.minimiser_ids, columns=["seed"])
     replica = pd.read_csv(snakemake.input.replica)
     fig = figures.figure3(pd.DataFrame(snakemake.params.panels), sims, replica, snakemake.params.dim, points)
     plotting.save(fig, snakemake.output.figure)
-    tables.write_table(figures.gd_summary(sims), snakemake.output.table,
-                       caption=f"GD fine-tuning error per setting and α: mean, 95% CI half-width ({METHOD}), n_runs "
-                               "seeds, converged/diverged counts, finite-D min-penalty interpolator error.")
+    tables.write_table(figures.points_summary(sims, points), snakemake.output.table,
+                       caption=f"Figure 3 points per setting and α: `points` = gd (GD at its D; converged/diverged "
+                               "counts and the minimiser on the same data) or minimiser (theory points at their D); "
+                               f"mean, std, 95% CI half-width ({METHOD}), n_runs seeds.")

@@ -228,11 +228,11 @@ CLAIMS = (
           "Smaller first-layer initialisation (λ slightly above −1) helps on a sparse subset of PT features.",
           "ω = 1, the smallest ρ_ft of the grid, γ = 0, c_pt = 1e-3; every α of the grid",
           "paired over seeds: mean over α of error(smallest λ in (−1, 0)) − error(λ = 0); expected < 0",
-          ("dln_simulations",), small_first_layer_subset),
+          ("dln_minimiser",), small_first_layer_subset),
     Claim("dln_larger_scale_hurts", "dln", "A larger absolute scale c_pt hurts fine-tuning when it reuses PT features.",
           "ω = 1 (the FT teacher inside the PT support), λ = 0, γ = 0, the largest ρ_ft of the grid. Not claimed at "
           "ω = 0: there a larger c helps at small α (replica α = 0.1: 2.14 at c = 1e-6 vs 0.90 at c = 1); the "
           "numbers show it",
           "paired over seeds: mean over α of error(largest c_pt) − error(smallest c_pt); expected > 0",
-          ("dln_simulations",), larger_scale_hurts),
+          ("dln_minimiser",), larger_scale_hurts),
 )

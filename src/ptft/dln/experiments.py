@@ -61,6 +61,8 @@ def gd_run_table(cfg: dict) -> pd.DataFrame:
     """Every GD fine-tuning run: union of the panels' settings × seeds × α, with lr and tolerance per run; settings
     whose FT support at dln.dim is below dln.min_support are not run by GD (the minimiser points carry them)."""
     settings = supported(panel_table(cfg)[PANEL_KEYS].drop_duplicates(), cfg["dim"], cfg["min_support"])
+    if cfg.get("mode", "both") == "minimiser":
+        settings = settings.iloc[0:0]  # theory points only: no GD run
     runs = settings.merge(pd.DataFrame({"seed": cfg["seeds"]}), how="cross")
     runs = runs.merge(pd.DataFrame({"alpha": cfg["alpha"]}), how="cross")
     rich = is_rich(runs["lambda_pt"], runs["gamma_ft"], cfg["gd"])
@@ -85,7 +87,8 @@ def minimiser_run_table(cfg: dict) -> pd.DataFrame:
     """
     m = cfg["minimiser"]
     panels = panel_table(cfg)
-    settings = panels[panels["panel"].isin(m["panels"])][PANEL_KEYS].drop_duplicates()
+    panel_names = [] if cfg.get("mode", "both") == "gd" else m["panels"]
+    settings = panels[panels["panel"].isin(panel_names)][PANEL_KEYS].drop_duplicates()
     settings = supported(settings, m["dim"], cfg["min_support"])
     runs = settings.merge(pd.DataFrame({"seed": m["seeds"]}), how="cross")
     runs = runs.merge(pd.DataFrame({"alpha": m.get("alpha") or cfg["alpha"]}), how="cross")

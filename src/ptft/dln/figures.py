@@ -30,6 +30,16 @@ def minimiser_summary(points: pd.DataFrame) -> pd.DataFrame:
     return mean_ci(points, PANEL_KEYS + ["alpha"], "mse_argmin")
 
 
+def points_summary(sims: pd.DataFrame | None, points: pd.DataFrame | None) -> pd.DataFrame:
+    """Figure 3's table: the GD summary and the minimiser summary (whichever exist), one row per point, with `dim`."""
+    frames = []
+    if sims is not None:
+        frames.append(gd_summary(sims).assign(points="gd", dim=int(sims["dim"].iloc[0])))
+    if points is not None:
+        frames.append(minimiser_summary(points).assign(points="minimiser", dim=int(points["dim"].iloc[0])))
+    return pd.concat(frames, ignore_index=True)
+
+
 def _fmt(name: str, value) -> str:
     return plotting.setting(name, value)
 
@@ -56,9 +66,10 @@ def draw_panel(ax, panel: pd.DataFrame, summary: pd.DataFrame, replica: pd.DataF
             big = _select(theory, key).sort_values("alpha")
             ax.errorbar(big["alpha"] + dodge, big["mean"], yerr=big["ci95"], color=color, marker=MARKERS[i % 6],
                         ls="none", ms=4, capsize=2)
-        pts = _select(summary, key).sort_values("alpha")
-        ax.plot(pts["alpha"] + dodge, pts["mean"], color=color, marker=MARKERS[i % 6], mfc="none", ls="none",
-                ms=6, alpha=0.7)
+        if summary is not None:
+            pts = _select(summary, key).sort_values("alpha")
+            ax.plot(pts["alpha"] + dodge, pts["mean"], color=color, marker=MARKERS[i % 6], mfc="none", ls="none",
+                    ms=6, alpha=0.7)
     handles = [plt.Line2D([], [], color=colors[h], lw=2, label=_fmt(hue, h)) for h in hues]
     handles += [plt.Line2D([], [], color="0.3", ls=LINESTYLES[i % 4], marker=MARKERS[i % 6], label=_fmt(style, s))
                 for i, s in enumerate(styles)]
@@ -68,7 +79,7 @@ def draw_panel(ax, panel: pd.DataFrame, summary: pd.DataFrame, replica: pd.DataF
     ax.set(xlabel=plotting.label("alpha"), ylabel=plotting.label("mse"), xlim=(0, None), ylim=(0, None))
 
 
-def figure3(panels: pd.DataFrame, sims: pd.DataFrame, replica: pd.DataFrame, dim: int,
+def figure3(panels: pd.DataFrame, sims: pd.DataFrame | None, replica: pd.DataFrame, dim: int,
             points: pd.DataFrame | None = None):
     """Figure 3 (2×3): lines = replica (D → ∞), filled points = GD mean ± 95% CI at D = dim, small open = the
     minimiser on GD's data; `points` (minimiser theory points at a larger D, more seeds) as large open markers."""
@@ -77,19 +88,19 @@ def figure3(panels: pd.DataFrame, sims: pd.DataFrame, replica: pd.DataFrame, dim
     ncol = min(3, len(names))
     nrow = int(np.ceil(len(names) / ncol))
     fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol, 3.4 * nrow), squeeze=False)
-    summary = gd_summary(sims)
+    summary = gd_summary(sims) if sims is not None else None
     theory = minimiser_summary(points) if points is not None and len(points) else None
     for ax, name in zip(axes.flat, names):
         draw_panel(ax, panels[panels["panel"] == name], summary, replica[replica["group"] == name], theory)
     for ax in axes.flat[len(names):]:
         ax.remove()
-    seeds = sims["seed"].nunique()
     title = "Lines: replica (D → ∞)"
     if theory is not None:
         title += (f". Filled: the Theorem 4.1 minimiser at D = {int(points['dim'].iloc[0])}, mean ± {CONFIDENCE:.0%} "
                   f"CI (Student-t) over {points['seed'].nunique()} seeds")
-    title += (f". Open: GD at D = {dim}, mean over {seeds} seeds (GD vs minimiser on the same data: "
-              "results/dln/tables/agreement.csv)")
+    if summary is not None:
+        title += (f". Open: GD at D = {dim}, mean over {sims['seed'].nunique()} seeds (GD vs minimiser on the same "
+                  "data: results/dln/tables/agreement.csv)")
     if np.isclose(panels["lambda_pt"], -0.99999).any():
         title += ("\n$\\lambda_{\\mathrm{PT}}$ = −0.99999 stands in for the paper's −1, which is frozen at "
                   "$\\gamma_{\\mathrm{FT}}$ = 0 (every √k = 0), as in the authors' figure code")
