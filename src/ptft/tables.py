@@ -21,11 +21,3 @@ def write_table(df: pd.DataFrame, paths, *, caption: str = "", note: str = "", f
             io.write_text(path, tex)
         else:
             raise ValueError(f"unknown table format {path.suffix!r} for {path} (expected .csv, .md or .tex)")
-
-
-def mean_ci(df: pd.DataFrame, by, value: str, z: float = 1.96) -> pd.DataFrame:
-    """Mean, standard deviation, n and the half-width of the normal 95% CI of `value` per group."""
-    g = df.groupby(by, dropna=False)[value]
-    out = g.agg(mean="mean", std="std", n="count").reset_index()
-    out["ci95"] = z * out["std"].fillna(0.0) / out["n"].clip(lower=1) ** 0.5
-    return out
