@@ -57,27 +57,29 @@ def test_lambda_independence_is_an_equivalence_test():
 
 def test_dln_knob_claims_are_paired_and_three_valued():
     good = sims(lambda r: 0.01 if (r.lambda_pt < 0 and r.c_pt < 0.5) else 0.1 + r.c_pt * r.omega)
-    v = verdicts({"dln_simulations": good})
+    v = verdicts({"dln_minimiser": good})
     assert v["dln_small_first_layer_helps_subset"] == PASS and v["dln_larger_scale_hurts"] == PASS
     bad = sims(lambda r: 0.3 - 0.1 * r.c_pt + 0.1 * (r.lambda_pt < 0))
-    v = verdicts({"dln_simulations": bad})
+    v = verdicts({"dln_minimiser": bad})
     assert v["dln_small_first_layer_helps_subset"] == FAIL and v["dln_larger_scale_hurts"] == FAIL
     # Helps in half the seeds, hurts in the others: the interval covers 0.
     noise = sims(lambda r: 0.1 + 0.05 * (r.lambda_pt < 0) * (-1) ** r.seed)
-    assert verdicts({"dln_simulations": noise})["dln_small_first_layer_helps_subset"] == INCONCLUSIVE
+    assert verdicts({"dln_minimiser": noise})["dln_small_first_layer_helps_subset"] == INCONCLUSIVE
 
 
 def test_larger_scale_claim_states_its_domain_and_reports_outside_it():
     good = sims(lambda r: 0.1 + r.c_pt * r.omega - 0.05 * r.c_pt * (1 - r.omega))
-    row = card_of({"dln_simulations": good}).loc["dln_larger_scale_hurts"]
+    row = card_of({"dln_minimiser": good}).loc["dln_larger_scale_hurts"]
     assert row["verdict"] == PASS and "ω = 1" in row["domain"] and "outside the domain, ω = 0" in row["numbers"]
 
 
-def test_theory_points_decide_the_knob_claims_when_present():
+def test_theory_points_decide_the_knob_claims():
     gd = sims(lambda r: 0.1)  # GD at small D cannot tell
     points = sims(lambda r: 0.01 if r.lambda_pt < 0 else 0.1).assign(dim=2000)
     row = card_of({"dln_simulations": gd, "dln_minimiser": points}).loc["dln_small_first_layer_helps_subset"]
     assert row["verdict"] == PASS and "D = 2000" in row["numbers"]
+    # Without theory points (dln.mode gd) the knob claims are not run.
+    assert card_of({"dln_simulations": gd}).loc["dln_small_first_layer_helps_subset", "verdict"] == NOT_RUN
 
 
 def agreement_runs(gap_of, seeds=(0, 1, 2)):

@@ -174,7 +174,8 @@ def larger_scale_hurts(t: dict) -> Outcome:
         return np.isclose(df["lambda_pt"], 0.0) & np.isclose(df["gamma_ft"], 0.0)
 
     rows = _theory_points(t, knobs)
-    rows = at_value(rows, "rho_ft", rows["rho_ft"].max())
+    reuse = require(at_value(rows, "omega", 1.0), "ω = 1 rows for the larger-scale claim")
+    rows = at_value(rows, "rho_ft", reuse["rho_ft"].max())  # the domain's ρ_ft; ω = 0 there is shown beside it
     small, large = rows["c_pt"].min(), rows["c_pt"].max()
     if small == large:
         raise NotRun("a single c_pt in the λ = 0, γ = 0 runs")
