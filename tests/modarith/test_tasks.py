@@ -49,7 +49,25 @@ def test_split_is_disjoint_covering_nested_and_seed_stable():
     assert np.array_equal(tasks.split(p, 3, 0.7, 0.1)["test"], s["test"])  # one test set for every fraction
     assert all(np.array_equal(s[k], tasks.split(p, 3, 0.7, 0.2)[k]) for k in s)  # same seed, same split
     assert not np.array_equal(tasks.split(p, 4, 0.7, 0.2)["test"], s["test"])  # other seed, other split
-    assert len(s["pt_train"]) == round(0.7 * p * p) and len(s["ft_train"]) == round(0.2 * p * p)
+    assert len(s["pt_train"]) == tasks.n_pairs(p, 0.7) and len(s["ft_train"]) == tasks.n_pairs(p, 0.2)
+
+
+@pytest.mark.parametrize("p,seed", [(7, 0), (23, 1), (23, 5), (31, 2)])
+@pytest.mark.parametrize("pt_frac", [0.3, 0.9])
+def test_no_test_pair_has_its_mirror_in_training(p, seed, pt_frac):
+    """The leak this split exists to close: (b, a) trained while (a, b) is tested answers add/mul from memory."""
+    for ft_frac in (0.05, pt_frac / 2, pt_frac):
+        s = tasks.split(p, seed, pt_frac, ft_frac)
+        mirrors = tasks.mirror(s["test"], p)
+        assert not np.isin(mirrors, s["pt_train"]).any() and not np.isin(mirrors, s["ft_train"]).any()
+        for part in ("pt_train", "ft_train", "test"):  # each part is closed under a <-> b
+            assert set(tasks.mirror(s[part], p)) == set(s[part]), part
+        assert len(s["ft_train"]) == tasks.n_pairs(p, ft_frac)  # sizes do not depend on the seed
+
+
+def test_mirror_swaps_the_operands():
+    p, pairs = 7, tasks.all_pairs(7)
+    assert np.array_equal(pairs[tasks.mirror(np.arange(p * p), p)], pairs[:, ::-1])
 
 
 def test_split_rejects_ft_fraction_above_pt_fraction():

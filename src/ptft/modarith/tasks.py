@@ -59,24 +59,53 @@ def encode(p: int, op: str, pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return tokens, OPERATIONS[op](a, b, p).astype(np.int64)
 
 
-def pair_order(p: int, seed: int) -> np.ndarray:
-    """The seed's permutation of the p² pair indices; every split below is a prefix or suffix of it."""
-    return seeding.rng(seed, "modarith_pairs").permutation(p * p)
+def _strata(p: int) -> tuple[np.ndarray, np.ndarray]:
+    """Representatives of the unordered pairs {a, b}: the diagonal (a, a) and the a < b pairs, as indices a·p + b."""
+    a, b = np.triu_indices(p, k=1)
+    return np.arange(p) * (p + 1), (a * p + b).astype(np.int64)
+
+
+def mirror(idx: np.ndarray, p: int) -> np.ndarray:
+    """Indices of the mirrored pairs (b, a) of the pair indices `idx` (a·p + b)."""
+    idx = np.asarray(idx)
+    return (idx % p) * p + idx // p
+
+
+def pair_order(p: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The seed's order of the unordered pairs, per stratum (diagonal, off-diagonal); every split takes prefixes."""
+    rng = seeding.rng(seed, "modarith_pairs")
+    diagonal, off = _strata(p)
+    return rng.permutation(diagonal), rng.permutation(off)
+
+
+def _prefix(order: tuple[np.ndarray, np.ndarray], frac: float, p: int) -> np.ndarray:
+    """Ordered pair indices of the first `frac` of each stratum, each off-diagonal pair with its mirror."""
+    diagonal, off = order
+    head = off[: round(frac * len(off))]
+    return np.concatenate([diagonal[: round(frac * len(diagonal))], head, mirror(head, p)])
+
+
+def n_pairs(p: int, frac: float) -> int:
+    """Ordered pairs in a split part of fraction `frac`: the same for every seed (ensembles stack equal sizes)."""
+    return round(frac * p) + 2 * round(frac * (p * (p - 1) // 2))  # the same products as _prefix takes
 
 
 def split(p: int, seed: int, pt_train_frac: float, ft_train_frac: float) -> dict[str, np.ndarray]:
-    """Pair indices of the PT train set, the FT train set and the test set under `seed`.
+    """Pair indices (a·p + b) of the PT train set, the FT train set and the test set under `seed`.
 
-    With order = pair_order(p, seed) and n = p²: pt_train = order[:round(pt_train_frac·n)], ft_train =
-    order[:round(ft_train_frac·n)] (so larger fractions are supersets, and FT train ⊆ PT train), test =
-    order[round(pt_train_frac·n):]: pairs never seen in pretraining under any operation, the same for every
-    ft_train_frac so curves over the fraction compare like with like.
+    The split is made on *unordered* pairs {a, b}: (a, b) and (b, a) always fall on the same side, so no test
+    pair is answered by the memory of its mirror under a commutative operation (add, mul, ...). The diagonal
+    pairs and the a < b pairs are split separately (stratified), so part sizes do not depend on the seed.
+    pt_train = the first `pt_train_frac` of the seed's order of the unordered pairs, ft_train = the first
+    `ft_train_frac` (so larger fractions are supersets, and FT train ⊆ PT train), test = everything else:
+    pairs never seen in pretraining under any operation, the same for every ft_train_frac.
     """
     if ft_train_frac > pt_train_frac:
         raise ValueError(f"ft_train_frac = {ft_train_frac} exceeds pt_train_frac = {pt_train_frac}")
-    order, n = pair_order(p, seed), p * p
-    n_pt, n_ft = round(pt_train_frac * n), round(ft_train_frac * n)
-    return {"pt_train": order[:n_pt], "ft_train": order[:n_ft], "test": order[n_pt:]}
+    order = pair_order(p, seed)
+    pt_train = _prefix(order, pt_train_frac, p)
+    test = np.setdiff1d(np.arange(p * p), pt_train)
+    return {"pt_train": pt_train, "ft_train": _prefix(order, ft_train_frac, p), "test": test}
 
 
 def dataset(p: int, task: str, pair_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
