@@ -19,10 +19,13 @@ def test_shipped_configs_are_valid(extra):
 BAD = [
     (lambda m: m.update(p=21), "modarith.p"),
     (lambda m: m.update(p=1), "modarith.p"),
-    (lambda m: m.update(ft_train_frac=[0.9]), "modarith.ft_train_frac"),
-    (lambda m: m["families"]["new"].update(ft_task="div"), "modarith.families.new.ft_task"),
-    (lambda m: m["families"]["new"].update(ft_task="add+mul"), "modarith.families.new.ft_task"),
-    (lambda m: m["families"]["new"].update(pt_task="add+add"), "modarith.families.new.pt_task"),
+    (lambda m: m.update(ft_train_frac=[0.95]), "modarith.ft_train_frac"),
+    (lambda m: m["families"]["shared"].update(ft_task="div"), "modarith.families.shared.ft_task"),
+    (lambda m: m["families"]["shared"].update(ft_task="add+mul"), "modarith.families.shared.ft_task"),
+    (lambda m: m["families"]["shared"].update(pt_task="add+add"), "modarith.families.shared.pt_task"),
+    (lambda m: m.update(sweep_families=["nope"]), "modarith.sweep_families"),
+    (lambda m: m["ft"].update(optimizer="lbfgs"), "modarith.ft.optimizer"),
+    (lambda m: m["ft"].update(betas=[0.9, 0.98]), "modarith.ft"),  # SGD takes a momentum, not betas
     (lambda m: m["model"].update(n_heads=3), "modarith.model.n_heads"),
     (lambda m: m["sweeps"].update(relative={"alpha_rel": [2.0]}), "modarith.sweeps.relative"),
     (lambda m: m["sweeps"].update(both={"alpha_rel": [1.0], "c_pt": [1.0]}), "modarith.sweeps.both"),

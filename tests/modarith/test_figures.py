@@ -16,7 +16,9 @@ def fake_ft():
     settings = [BASE, {**BASE, "alpha_rel": 2.0}, {**BASE, "gamma_ft": 0.1}]
     for fam, knobs, seed, frac in itertools.product(["shared", "new"], settings, [0, 1, 2], [0.1, 0.3]):
         acc = 0.5 + frac + 0.01 * seed
-        rows.append({"family": fam, **knobs, "seed": seed, "ft_train_frac": frac, "test_acc": acc,
+        rows.append({"family": fam, "pt_task": "add", "ft_task": "sub" if fam == "shared" else "mul", **knobs,
+                     "seed": seed, "ft_train_frac": frac, "test_acc": acc, "probe_test_acc": acc - 0.1,
+                     "pt_ft_task_acc": np.nan,
                      "steps_to_generalise": np.nan if seed == 2 else 100.0 * seed, "converged": True,
                      "diverged": seed == 1 and frac == 0.1})
     return pd.DataFrame(rows)
@@ -38,3 +40,14 @@ def test_figures_render():
     long = figures.sweep_rows(fake_ft(), BASE, SWEEPS)
     assert len(figures.acc_vs_frac(long, "relative").axes) == 2  # one panel per family
     assert len(figures.steps_vs_knob(long, 0.9).axes) == 4  # families × sweeps
+
+
+def test_summary_puts_the_probe_beside_each_cell():
+    s = figures.summary(figures.sweep_rows(fake_ft(), BASE, SWEEPS), "test_acc", ["probe_test_acc"])
+    assert np.allclose(s["mean"] - s["probe_test_acc"], 0.1) and (s["n_finite"] == 3).all()
+
+
+def test_grokking_figure_renders():
+    evals = pd.DataFrame([{"pt_task": "add", "seed": s, **BASE, "step": t, "test_acc": t / 100, "train_acc": 1.0}
+                          for s in range(3) for t in (50, 100)])
+    assert figures.pt_grokking(evals, BASE, 0.9).axes

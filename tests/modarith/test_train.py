@@ -15,10 +15,10 @@ P = 7
 SETTINGS = {
     "p": P, "pt_train_frac": 0.6, "model": {"d_model": 16, "n_heads": 2, "d_mlp": 32, "n_layers": 1},
     "generalise_acc": 0.5, "early_layers": ["embed", "pos_embed"], "head": "unembed",
-    "pt": {"steps": 30, "lr": 1e-2, "weight_decay": 1.0, "betas": [0.9, 0.98], "eval_every": 10, "stop_loss": 1e-3,
-           "stop_early": False},
-    "ft": {"steps": 20, "lr": 1e-2, "weight_decay": 1.0, "betas": [0.9, 0.98], "eval_every": 5, "stop_loss": 1e-3,
-           "stop_early": False},
+    "pt": {"optimizer": "adamw", "steps": 30, "lr": 1e-2, "weight_decay": 1.0, "betas": [0.9, 0.98], "eval_every": 10,
+           "stop_loss": 1e-3, "stop_early": False},
+    "ft": {"optimizer": "adamw", "steps": 20, "lr": 1e-2, "weight_decay": 1.0, "betas": [0.9, 0.98], "eval_every": 5,
+           "stop_loss": 1e-3, "stop_early": False},
 }
 SECTION = {"p": P, "seeds": [0, 1], "ft_train_frac": [0.3],
            "families": {"subset": {"pt_task": "add+mul", "ft_task": "add"}},
@@ -28,8 +28,11 @@ SECTION = {"p": P, "seeds": [0, 1], "ft_train_frac": [0.3],
 
 def round_trip(tmp_path):
     pt_rows, ft_rows = runs.tables(SECTION)
-    states, pt_table = jobs.pretrain(pt_rows.to_dict("records"), SETTINGS, workdir=tmp_path / "pt", device="cpu")
+    states, pt_table, ops = jobs.pretrain(pt_rows.to_dict("records"), SETTINGS, workdir=tmp_path / "pt", device="cpu")
+    assert len(ops) == 2 * len(pt_table) and set(ops["op"]) == {"add", "mul"}  # one row per operation of add+mul
     ft_table = jobs.finetune(ft_rows.to_dict("records"), SETTINGS, states, workdir=tmp_path / "ft", device="cpu")
+    for column in ("probe_test_acc", "probe_train_acc", "pt_ft_task_acc", "pt_retained_acc"):
+        assert ft_table[column].between(0, 1).all(), column
     return states, pt_table, ft_table
 
 
@@ -61,14 +64,19 @@ def fit(models, seeds, workdir, **overrides):
                        test_data=data("test"), workdir=workdir, device="cpu", **kw)
 
 
-@pytest.mark.parametrize("stop_early,stop_loss", [(False, 1e-3), (True, 1.8)])
-def test_batched_members_equal_single_runs(tmp_path, stop_early, stop_loss):
-    """stop_early with a loose stop_loss: members stop at different steps, and frozen members stay frozen."""
+SGD = {"optimizer": "sgd", "momentum": 0.9, "lr": 0.05}
+
+
+@pytest.mark.parametrize("stop_early,stop_loss,opt", [(False, 1e-3, {}), (True, 1.8, {}), (False, 1e-3, SGD)])
+def test_batched_members_equal_single_runs(tmp_path, stop_early, stop_loss, opt):
+    """stop_early with a loose stop_loss: members stop at different steps, and frozen members stay frozen; SGD with
+    momentum (the FT default) batches exactly like AdamW (both act elementwise)."""
     seeds, alphas = [0, 1, 2], [1.0, 2.0, 0.5]
-    ens, status = fit(members(seeds, alphas), seeds, tmp_path / "batch", stop_early=stop_early, stop_loss=stop_loss)
+    ens, status = fit(members(seeds, alphas), seeds, tmp_path / "batch", stop_early=stop_early, stop_loss=stop_loss,
+                      **opt)
     for e, (s, a) in enumerate(zip(seeds, alphas)):
         one, (single,) = fit(members([s], [a]), [s], tmp_path / f"single{e}", stop_early=stop_early,
-                             stop_loss=stop_loss)
+                             stop_loss=stop_loss, **opt)
         for k in ("steps", "converged", "diverged", "steps_to_generalise"):
             assert status[e][k] == single[k] or (math.isnan(status[e][k]) and math.isnan(single[k])), k
         for k in ("train_loss", "test_loss", "test_acc"):

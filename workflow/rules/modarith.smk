@@ -36,6 +36,7 @@ if "modarith" in config["arms"]:
             f"{MODARITH_FIGS}/ft_acc_{{sweep}}.pdf", sweep=list(MODARITH["sweeps"])
         ),
         f"{MODARITH_FIGS}/steps_to_generalise.pdf",
+        f"{MODARITH_FIGS}/pt_grokking.pdf",
     ]
 
 
@@ -43,6 +44,7 @@ rule modarith_pretrain:
     output:
         model="results/modarith/pt/{pt_job}/model.pt",
         runs="results/modarith/pt/{pt_job}/runs.csv",
+        ops="results/modarith/pt/{pt_job}/ops.csv",
         evals="results/modarith/pt/{pt_job}/evals.csv",
     log:
         "logs/modarith/pt/{pt_job}.log",
@@ -75,6 +77,9 @@ rule modarith_finetune:
         evals="results/modarith/ft/{ft_job}/evals.csv",
     log:
         "logs/modarith/ft/{ft_job}.log",
+    # FT job ids are hex run-table ids (ptft.grid.with_ids); the global constraint is for the vision arm's numbers.
+    wildcard_constraints:
+        ft_job=r"[0-9a-f]+",
     conda:
         ENV
     threads: MODARITH["compute"]["threads"]
@@ -102,6 +107,14 @@ rule modarith_collect:
             "results/modarith/pt/{pt_job}/runs.csv",
             pt_job=sorted(set(MODARITH_PT["pt_job"])),
         ),
+        pt_ops=expand(
+            "results/modarith/pt/{pt_job}/ops.csv",
+            pt_job=sorted(set(MODARITH_PT["pt_job"])),
+        ),
+        pt_evals=expand(
+            "results/modarith/pt/{pt_job}/evals.csv",
+            pt_job=sorted(set(MODARITH_PT["pt_job"])),
+        ),
         ft=expand(
             "results/modarith/ft/{ft_job}/runs.csv",
             ft_job=sorted(set(MODARITH_FT["ft_job"])),
@@ -113,6 +126,8 @@ rule modarith_collect:
             category="Modular arithmetic",
         ),
         pretrain="results/modarith/pretrain.csv",
+        pretrain_ops="results/modarith/pretrain_ops.csv",
+        pretrain_evals="results/modarith/pretrain_evals.csv",
     log:
         "logs/modarith/collect.log",
     conda:
@@ -128,6 +143,7 @@ rule modarith_tables:
     input:
         finetune="results/modarith/finetune.csv",
         pretrain="results/modarith/pretrain.csv",
+        pretrain_ops="results/modarith/pretrain_ops.csv",
     output:
         summary=multiext(
             "results/modarith/tables/finetune_summary", ".csv", ".md", ".tex"
@@ -150,6 +166,7 @@ rule modarith_tables:
 rule modarith_figures:
     input:
         finetune="results/modarith/finetune.csv",
+        pretrain_evals="results/modarith/pretrain_evals.csv",
     output:
         acc=report(
             expand(
@@ -165,6 +182,11 @@ rule modarith_figures:
             caption="../report/modarith_steps.rst",
             category="Modular arithmetic",
         ),
+        grokking=report(
+            multiext(f"{MODARITH_FIGS}/pt_grokking", ".pdf", ".png"),
+            caption="../report/modarith_grokking.rst",
+            category="Modular arithmetic",
+        ),
     log:
         "logs/modarith/figures.log",
     conda:
@@ -175,6 +197,7 @@ rule modarith_figures:
         generalise_acc=MODARITH["generalise_acc"],
         families=list(MODARITH["families"]),
         note=MODARITH["figure_note"],
+        pt_train_frac=MODARITH["pt_train_frac"],
         scale={k: MODARITH[k] for k in ("p", "seeds", "model")}
         | {"pt_steps": MODARITH["pt"]["steps"], "ft_steps": MODARITH["ft"]["steps"]},
     script:

@@ -1,4 +1,4 @@
-"""FT test accuracy vs FT train fraction, one figure per knob sweep (one panel per family); steps to generalise."""
+"""FT test accuracy vs FT train fraction per knob sweep (probe baseline dashed); steps to generalise; PT grokking."""
 
 import pandas as pd
 
@@ -13,4 +13,6 @@ with tracked(snakemake) as prov:
     for i, name in enumerate(p.sweeps):  # out.acc is expand(sweep, ext=[pdf, png]): two paths per sweep
         figures.save(figures.acc_vs_frac(long, name, list(p.families)), out.acc[2 * i : 2 * i + 2], note=note)
     figures.save(figures.steps_vs_knob(long, p.generalise_acc, list(p.families)), list(out.steps), note=note)
+    evals = pd.read_csv(snakemake.input.pretrain_evals)
+    figures.save(figures.pt_grokking(evals, dict(p.base), p.pt_train_frac), list(out.grokking), note=note)
     prov.update(seeds=sorted(int(s) for s in ft["seed"].unique()), data_source="generated")

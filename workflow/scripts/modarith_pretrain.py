@@ -11,8 +11,9 @@ with tracked(snakemake) as prov, gpu_slot(snakemake.resources.get("gpu", 0)):
     threads.pin(snakemake.threads)
     p, out = snakemake.params, snakemake.output
     device = devices.pick(p.device)
-    states, table = jobs.pretrain(list(p.members), dict(p.settings), workdir=p.workdir, device=device)
+    states, table, ops = jobs.pretrain(list(p.members), dict(p.settings), workdir=p.workdir, device=device)
     io.save_torch(out.model, states)
     io.write_csv(out.runs, table)
+    io.write_csv(out.ops, ops)
     io.write_csv(out.evals, jobs.evals_table(p.workdir))
     prov.update(seeds=sorted({m["seed"] for m in p.members}), device=str(device), data_source="generated")

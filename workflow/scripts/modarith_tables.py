@@ -1,4 +1,4 @@
-"""Summary tables of the FT runs (mean, 95% CI and n per cell) and of the PT runs they start from."""
+"""Summary tables of the FT runs (mean, 95% CI and n per cell, probe baseline beside) and of the PT runs."""
 
 import pandas as pd
 
@@ -6,13 +6,20 @@ from ptft.modarith import figures
 from ptft.provenance import tracked
 from ptft.tables import write_table
 
+BASELINES = ["probe_test_acc", "pt_ft_task_acc", "pt_retained_acc"]
+
 with tracked(snakemake) as prov:
     p, inp, out = snakemake.params, snakemake.input, snakemake.output
-    ft, pt = pd.read_csv(inp.finetune), pd.read_csv(inp.pretrain)
+    ft, ops = pd.read_csv(inp.finetune), pd.read_csv(inp.pretrain_ops)
     long = figures.sweep_rows(ft, dict(p.base), dict(p.sweeps))
-    write_table(figures.summary(long, "test_acc"), out.summary,
-                caption="FT test accuracy per family, sweep, knob value and FT fraction (mean ± 95% CI, n runs).")
+    write_table(figures.summary(long, "test_acc", BASELINES), out.summary,
+                caption="FT test accuracy per family, sweep, knob value and FT fraction (mean ± Student-t 95% CI, "
+                "n runs); beside it the means of the linear probe of the frozen PT model (probe_test_acc), the PT "
+                "model's own accuracy on the FT task (pt_ft_task_acc) and the PT task's accuracy of the fine-tuned "
+                "body read by the PT readout (pt_retained_acc).")
     write_table(figures.summary(long, "steps_to_generalise"), out.generalise,
                 caption="FT steps until test accuracy ≥ generalise_acc (runs that never got there: n − n_finite).")
-    write_table(figures.pt_summary(pt), out.pretrain, caption="PT runs: final test accuracy per PT task and knobs.")
+    write_table(figures.pt_summary(ops), out.pretrain,
+                caption="PT test accuracy on the symmetric-held-out pairs, per PT task, operation and knobs "
+                "(mean ± Student-t 95% CI over seeds, n_runs, worst run).")
     prov.update(seeds=sorted(int(s) for s in ft["seed"].unique()), data_source="generated")

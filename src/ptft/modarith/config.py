@@ -27,19 +27,21 @@ def check_config(section: dict) -> None:
     if not _is_prime(p):
         raise ConfigError(f"modarith.p: {p} is not prime; expected a prime (the tasks live in Z/pZ)")
     _check_families(section["families"])
-    n_pt = round(section["pt_train_frac"] * p * p)
-    if n_pt >= p * p:
+    if tasks.n_pairs(p, section["pt_train_frac"]) >= p * p:
         raise ConfigError(f"modarith.pt_train_frac: {section['pt_train_frac']} leaves no test pairs at p = {p}")
     for frac in section["ft_train_frac"]:
         if frac > section["pt_train_frac"]:
             raise ConfigError(f"modarith.ft_train_frac: {frac} exceeds pt_train_frac = {section['pt_train_frac']}; "
                               "expected ≤ (FT train pairs are drawn from the PT train pairs, the test pairs from "
                               "neither)")
-        if round(frac * p * p) < 1:
+        if tasks.n_pairs(p, frac) < 1:
             raise ConfigError(f"modarith.ft_train_frac: {frac} gives no FT train pair at p = {p}")
     arch = section["model"]
     if arch["d_model"] % arch["n_heads"]:
         raise ConfigError(f"modarith.model.n_heads: {arch['n_heads']} does not divide d_model = {arch['d_model']}")
+    unknown = set(section.get("sweep_families", ())) - set(section["families"])
+    if unknown:
+        raise ConfigError(f"modarith.sweep_families: {sorted(unknown)} are not families of modarith.families")
     base = section["base"]
     for name, sweep in section["sweeps"].items():
         (knob, values), = sweep.items()

@@ -6,15 +6,29 @@ generalise_acc, early_layers, head. Members are run-table rows (ptft.modarith.ru
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import torch
 
+from ptft.modarith import probe, tasks
 from ptft.modarith import train as tr
 
 EVAL_COLUMNS = ["step", "run_id", "train_loss", "train_acc", "test_loss", "test_acc"]
+OP_COLUMNS = ["pt_run_id", "op", "test_acc"]
 
 
 def _schedule(settings: dict, phase: str) -> dict:
     return {**settings[phase], "generalise_acc": settings["generalise_acc"]}
+
+
+def _model(settings: dict, state: dict, seed: int):
+    model = tr.build(settings["p"], settings["model"], seed)
+    model.load_state_dict(state)
+    return model
+
+
+def _split(settings: dict, seed: int, ft_train_frac: float) -> dict:
+    return tasks.split(settings["p"], seed, settings["pt_train_frac"], ft_train_frac)
 
 
 def _data(settings: dict, rows, task_key: str, part: str, ft_train_frac: float):
@@ -23,8 +37,9 @@ def _data(settings: dict, rows, task_key: str, part: str, ft_train_frac: float):
             for r in rows]
 
 
-def pretrain(members: list[dict], settings: dict, *, workdir, device) -> tuple[dict, pd.DataFrame]:
-    """Pretrain every member; returns ({pt_run_id: state_dict}, one status row per member)."""
+def pretrain(members: list[dict], settings: dict, *, workdir, device) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+    """Pretrain every member; returns ({pt_run_id: state_dict}, one status row per member, one row per member and
+    operation of its PT task with the final test accuracy on that operation alone)."""
     p, arch = settings["p"], settings["model"]
     models = [tr.pt_member(p, arch, seed=r["seed"], alpha_rel=r["alpha_rel"], c_pt=r["c_pt"],
                            early_prefixes=settings["early_layers"]) for r in members]
@@ -34,12 +49,26 @@ def pretrain(members: list[dict], settings: dict, *, workdir, device) -> tuple[d
     ens, status = tr.train(models, run_ids=ids, train_data=_data(settings, members, "pt_task", "pt_train", frac),
                            test_data=_data(settings, members, "pt_task", "test", frac), workdir=workdir,
                            device=device, progress_desc="pretrain", **_schedule(settings, "pt"))
-    states = {run_id: ens.member_state(e) for e, run_id in enumerate(ids)}
-    return {k: {n: t.cpu() for n, t in s.items()} for k, s in states.items()}, _table(members, status, "pt_run_id")
+    states = {run_id: {n: t.cpu() for n, t in ens.member_state(e).items()} for e, run_id in enumerate(ids)}
+    return states, _table(members, status, "pt_run_id"), op_accuracy(members, settings, states)
+
+
+def op_accuracy(members: list[dict], settings: dict, states: dict) -> pd.DataFrame:
+    """Test accuracy of each PT model on each operation of its PT task (the mixture's mean hides a weak one)."""
+    rows = []
+    for r in members:
+        model, test = _model(settings, states[r["pt_run_id"]], r["seed"]), _split(settings, r["seed"], 0.0)["test"]
+        for op in tasks.task_ops(r["pt_task"]):
+            x, y = tasks.dataset(settings["p"], op, test)
+            rows.append({"pt_run_id": r["pt_run_id"], "op": op, "test_acc": probe.head_accuracy(
+                model, model.unembed.weight, x, y)})
+    return pd.DataFrame(rows, columns=OP_COLUMNS)
 
 
 def finetune(members: list[dict], settings: dict, pt_states: dict, *, workdir, device) -> pd.DataFrame:
-    """Fine-tune every member from its PT state (`pt_states[pt_run_id]`); one result row per member."""
+    """Fine-tune every member from its PT state (`pt_states[pt_run_id]`); one result row per member, with its
+    baselines: the probe (the same fresh readout trained on the frozen body), the PT model's own accuracy on the FT
+    task, and the PT task's accuracy of the fine-tuned body read by the PT readout (did the features survive?)."""
     p, arch = settings["p"], settings["model"]
     fracs = {r["ft_train_frac"] for r in members}
     if len(fracs) != 1:
@@ -47,11 +76,43 @@ def finetune(members: list[dict], settings: dict, pt_states: dict, *, workdir, d
     frac = fracs.pop()
     models = [tr.ft_member(p, arch, pt_states[r["pt_run_id"]], seed=r["seed"], gamma_ft=r["gamma_ft"],
                            head=settings["head"]) for r in members]
-    _, status = tr.train(models, run_ids=[r["run_id"] for r in members],
-                         train_data=_data(settings, members, "ft_task", "ft_train", frac),
-                         test_data=_data(settings, members, "ft_task", "test", frac), workdir=workdir,
-                         device=device, progress_desc="finetune", **_schedule(settings, "ft"))
-    return _table(members, status, "run_id").assign(n_train=round(frac * p * p))
+    train_data = _data(settings, members, "ft_task", "ft_train", frac)
+    test_data = _data(settings, members, "ft_task", "test", frac)
+    baselines = pt_baselines(members, settings, models, pt_states, train_data, test_data)
+    ens, status = tr.train(models, run_ids=[r["run_id"] for r in members], train_data=train_data,
+                           test_data=test_data, workdir=workdir, device=device, progress_desc="finetune",
+                           **_schedule(settings, "ft"))
+    retained = [_retained(settings, r, ens.member_state(e), pt_states[r["pt_run_id"]], frac)
+                for e, r in enumerate(members)]
+    return _table(members, status, "run_id").assign(n_train=tasks.n_pairs(p, frac), pt_retained_acc=retained,
+                                                    **baselines)
+
+
+def pt_baselines(members: list[dict], settings: dict, models, pt_states: dict, train_data, test_data) -> dict:
+    """Per member, before fine-tuning: probe_train_acc / probe_test_acc (its fresh readout trained with the FT
+    optimizer and steps on the frozen PT features) and pt_ft_task_acc (the PT model's own accuracy on the FT task's
+    test pairs; NaN when the FT operation is not one of the PT task's: the PT readout never learnt it)."""
+    head = settings["head"] + ".weight"
+    feats = {part: [probe.features(m, x) for m, (x, _) in zip(models, data)]
+             for part, data in (("train", train_data), ("test", test_data))}
+    labels = {part: [torch.from_numpy(y) for _, y in data] for part, data in (("train", train_data),
+                                                                             ("test", test_data))}
+    schedule = {k: v for k, v in settings["ft"].items() if k in ("optimizer", "lr", "weight_decay", "betas",
+                                                                  "momentum", "steps")}
+    acc = probe.fit(torch.stack(feats["train"]), torch.stack(labels["train"]), torch.stack(feats["test"]),
+                    torch.stack(labels["test"]), torch.stack([m.get_parameter(head).detach() for m in models]),
+                    **schedule)
+    own = [probe.head_accuracy(m, pt_states[r["pt_run_id"]][head], x, y)
+           if r["ft_task"] in tasks.task_ops(r["pt_task"]) else np.nan
+           for m, r, (x, y) in zip(models, members, test_data)]
+    return {"probe_train_acc": acc["train_acc"], "probe_test_acc": acc["test_acc"], "pt_ft_task_acc": own}
+
+
+def _retained(settings: dict, row: dict, ft_state: dict, pt_state: dict, frac: float) -> float:
+    """Test accuracy on the PT task of the fine-tuned body read by the PT readout: did the PT features survive?"""
+    x, y = tasks.dataset(settings["p"], row["pt_task"], _split(settings, row["seed"], frac)["test"])
+    body = _model(settings, {k: v.cpu() for k, v in ft_state.items()}, row["seed"])
+    return probe.head_accuracy(body, pt_state[settings["head"] + ".weight"], x, y)
 
 
 def _table(members: list[dict], status: list[dict], key: str) -> pd.DataFrame:

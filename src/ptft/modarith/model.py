@@ -92,8 +92,12 @@ class Transformer(nn.Module):
         self.unembed = skip_init(nn.Linear, d_model, n_out, bias=False)
         self.unembed.weight = nn.Parameter((torch.rand(n_out, d_model, generator=g) * 2 - 1) * std)
 
-    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+    def features(self, tokens: torch.Tensor) -> torch.Tensor:
+        """tokens (n, n_ctx) -> the residual stream at "=" (n, d_model): what the readout (and a probe) reads."""
         x = self.embed(tokens) + self.pos_embed
         for i, block in enumerate(self.blocks):
             x = block(x, last_only=i == len(self.blocks) - 1)
-        return self.unembed(x[:, -1])
+        return x[:, -1]
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        return self.unembed(self.features(tokens))

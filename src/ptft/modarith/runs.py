@@ -23,10 +23,18 @@ def knob_settings(base: dict, sweeps: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(KNOBS)).drop_duplicates(ignore_index=True)
 
 
-def ft_runs(*, p: int, families: dict, seeds, ft_train_frac, base: dict, sweeps: dict) -> pd.DataFrame:
-    """One row per FT run: family, pt_task, ft_task, seed, knobs, ft_train_frac, run_id, pt_run_id, ft_job."""
-    fam = pd.DataFrame([{"family": name, **spec} for name, spec in families.items()])
-    table = (fam.merge(knob_settings(base, sweeps), how="cross")
+def ft_runs(*, p: int, families: dict, seeds, ft_train_frac, base: dict, sweeps: dict,
+            sweep_families=None) -> pd.DataFrame:
+    """One row per FT run: family, pt_task, ft_task, seed, knobs, ft_train_frac, run_id, pt_run_id, ft_job.
+
+    The families in `sweep_families` (None: all) run every knob setting, the others the base only (controls).
+    """
+    swept = list(families) if sweep_families is None else list(sweep_families)
+    settings = knob_settings(base, sweeps)
+    fam = pd.concat([pd.DataFrame([{"family": name, **spec}]).merge(
+        settings if name in swept else settings.iloc[:1], how="cross") for name, spec in families.items()],
+        ignore_index=True)
+    table = (fam
              .merge(pd.DataFrame({"seed": list(seeds)}), how="cross")
              .merge(pd.DataFrame({"ft_train_frac": list(ft_train_frac)}), how="cross")
              .assign(p=p))
@@ -45,7 +53,8 @@ def pt_runs(ft: pd.DataFrame) -> pd.DataFrame:
 def tables(section: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(pt, ft) run tables of a validated `modarith` config section."""
     ft = ft_runs(p=section["p"], families=section["families"], seeds=section["seeds"],
-                 ft_train_frac=section["ft_train_frac"], base=section["base"], sweeps=section["sweeps"])
+                 ft_train_frac=section["ft_train_frac"], base=section["base"], sweeps=section["sweeps"],
+                 sweep_families=section.get("sweep_families"))
     return pt_runs(ft), ft
 
 

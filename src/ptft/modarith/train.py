@@ -85,7 +85,7 @@ def _truncate_evals(path: Path, step: int) -> None:
 
 def _step_fn(*, train, test, steps: int, eval_every: int, stop_loss: float, stop_early: bool,
              generalise_acc: float, evals: Path, run_ids):
-    """trainer.fit's epoch_fn: one full-batch AdamW step of every active member, then the status update.
+    """trainer.fit's epoch_fn: one full-batch optimizer step of every active member, then the status update.
 
     Returns the scalar fit stops on: NaN once every member diverged; with `stop_early`, the largest train
     loss of the members still training (0 when none is), so fit stops when all have converged.
@@ -101,7 +101,7 @@ def _step_fn(*, train, test, steps: int, eval_every: int, stop_loss: float, stop
         optimizer.zero_grad(set_to_none=True)
         losses[~keep].sum().backward()
         optimizer.step()
-        if before is not None:  # AdamW's momentum and weight decay would move them even without a gradient
+        if before is not None:  # momentum and weight decay would move them even without a gradient
             with torch.no_grad():
                 for p, old in zip(ens.stacked, before):
                     p[keep] = old[keep]
@@ -127,9 +127,19 @@ def _fit_signal(ens, stop_early: bool) -> float:
     return float(ens.status_train_loss[~ens.status_diverged].mean())
 
 
-def train(models, *, run_ids, train_data, test_data, steps: int, lr: float, weight_decay: float, betas,
-          eval_every: int, stop_loss: float, stop_early: bool, generalise_acc: float, workdir, device,
-          progress_desc: str = "") -> tuple[Ensemble, list[dict]]:
+def make_optimizer(params, *, optimizer: str, lr: float, weight_decay: float, betas=None, momentum: float = 0.0):
+    """"adamw" (decoupled decay: θ ← θ(1 − lr·wd) per step) or "sgd" (heavy-ball momentum, L2 term wd·θ in the
+    gradient). Both act elementwise, so a stacked ensemble's members stay independent."""
+    if optimizer == "adamw":
+        return torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay, betas=tuple(betas))
+    if optimizer == "sgd":
+        return torch.optim.SGD(params, lr=lr, weight_decay=weight_decay, momentum=momentum)
+    raise ValueError(f"optimizer {optimizer!r}; expected 'adamw' or 'sgd'")
+
+
+def train(models, *, run_ids, train_data, test_data, steps: int, lr: float, weight_decay: float, eval_every: int,
+          stop_loss: float, stop_early: bool, generalise_acc: float, workdir, device, optimizer: str = "adamw",
+          betas=(0.9, 0.98), momentum: float = 0.0, progress_desc: str = "") -> tuple[Ensemble, list[dict]]:
     """Train `models` (one per run id) as one ensemble; `train_data`/`test_data` = per-member (tokens, labels).
 
     `workdir` holds checkpoint.pt, history.jsonl (fit's) and evals.jsonl (per member, every `eval_every`
@@ -140,7 +150,8 @@ def train(models, *, run_ids, train_data, test_data, steps: int, lr: float, weig
     _init_status(ens)  # on the CPU: small, and read every step
     checkpoint = workdir / "checkpoint.pt"
     _truncate_evals(workdir / "evals.jsonl", trainer.load_state(checkpoint)["epoch"] if checkpoint.exists() else 0)
-    optimizer = torch.optim.AdamW(ens.parameters(), lr=lr, weight_decay=weight_decay, betas=tuple(betas))
+    optimizer = make_optimizer(ens.parameters(), optimizer=optimizer, lr=lr, weight_decay=weight_decay, betas=betas,
+                               momentum=momentum)
     step = _step_fn(train=stack(train_data, device), test=stack(test_data, device), steps=steps,
                     eval_every=eval_every, stop_loss=stop_loss, stop_early=stop_early, generalise_acc=generalise_acc,
                     evals=workdir / "evals.jsonl", run_ids=list(run_ids))
