@@ -40,9 +40,11 @@ def knob_check(table: str, knob: str, side: str, x: str, *, better: bool, cells=
         require(moved, f"{knob} {SIDE[side]} {ref:g}"), require(base, f"{knob} = {ref:g}")
         effect = paired_difference(moved, base, metric, cells=[x, *cells])
         levels = ", ".join(f"{v:g}" for v in sorted(moved[knob].unique()))
-        per_x = (moved.groupby(x)[metric].mean() - base.groupby(x)[metric].mean()).dropna()
+        # Per x, the same pairing as the effect: (moved − reference) within seed and cells, then the mean over seeds.
+        per_x = {v: paired_difference(moved[moved[x] == v], base[base[x] == v], metric, cells=[x, *cells]).effect
+                 for v in sorted(set(moved[x]) & set(base[x]))}
         numbers = (f"{metric}({knob} ∈ {{{levels}}}) − {metric}({knob} = {ref:g}): {effect.describe()}; "
-                   f"per {x}: " + ", ".join(f"{k:g}: {v:+.3g}" for k, v in per_x.items()))
+                   f"per {x} (paired): " + ", ".join(f"{k:g}: {v:+.3g}" for k, v in per_x.items()))
         return Outcome.from_effect(effect, +1 if better else -1, numbers, len(moved) + len(base))
 
     return check
