@@ -88,3 +88,21 @@ def test_config_readme_describes_every_key_of_the_current_config():
     `.venv/bin/python -m ptft config-doc > config/README.md` after changing either."""
     root = Path(__file__).resolve().parents[1]
     assert (root / "config/README.md").read_text() == config.describe(root / "config/config.yaml")
+
+
+@pytest.mark.parametrize("key, value", [
+    (("dln", "alpha"), [0.3, 0.3]),
+    (("dln", "single_task", "lambda_pt"), [0.0, 0.0]),
+    (("vision", "n"), [10, 10]),
+    (("vision", "seeds"), [0, 0]),
+    (("modarith", "ft_train_frac"), [0.3, 0.3]),
+])
+def test_duplicate_grid_values_are_refused(key, value):
+    """A grid list with a repeated value would double-count runs: refused before any job, naming the key."""
+    cfg = copy.deepcopy(config.load(Path(__file__).resolve().parents[1] / "config/config.yaml"))
+    node = cfg
+    for k in key[:-1]:
+        node = node[k]
+    node[key[-1]] = value
+    with pytest.raises(config.ConfigError, match=".".join(key).replace(".", r"\.") + "|non-unique|duplicate"):
+        config.validate(cfg)

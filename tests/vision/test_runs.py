@@ -76,7 +76,8 @@ def test_absolute_scale_at_ft_start_shares_the_pt_checkpoint():
 @pytest.mark.parametrize("edit,key", [
     (lambda s: s.update(allow_synthetic=False) or s["datasets"]["svhn"].update(source="synthetic"),
      "vision.datasets.svhn.source"),
-    (lambda s: s["datasets"]["cifar100"].update(source="local", path=None), "vision.datasets.cifar100.path"),
+    (lambda s: s["ensd"].update(layers=["layer9"]), "vision.ensd.layers"),
+    (lambda s: s.update(early_layers=["conv9"]), "vision.early_layers"),
     (lambda s: s.update(n=[10, 5000]), "vision.n"),
     (lambda s: s["ensd"].update(sweep="nope"), "vision.ensd.sweep"),
     (lambda s: s.update(seeds=[1, 1]), "vision.seeds"),
@@ -99,3 +100,11 @@ def test_schema_rejects_unknown_keys():
     full["vision"]["pt"]["nesterov"] = True
     with pytest.raises(cfg.ConfigError, match="vision.pt"):
         cfg.check_schema(full)
+
+
+def test_local_source_without_a_path_reads_the_raw_folder():
+    """`source: local, path: null` means resources/vision/<name>/raw, as the config comment says."""
+    s = section()
+    s["datasets"]["cifar100"].update(source="local", path=None)
+    check_config(s)
+    assert runs.data_root(s, "cifar100") == "resources/vision/cifar100/raw"

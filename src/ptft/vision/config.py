@@ -23,8 +23,6 @@ def check_config(section: dict) -> None:
                 raise ConfigError(f"vision.datasets.{name}.source: 'synthetic' but vision.allow_synthetic is false "
                                   "(expected auto, download or local)")
     for name, ds in datasets.items():
-        if ds["source"] == "local" and not ds.get("path"):
-            raise ConfigError(f"vision.datasets.{name}.path: required when source is 'local' (a folder holding the archives)")
         allowed = {"package"} if name in PACKAGED else {"download"}  # a packaged file is never downloaded
         if ds["source"] in {"package", "download"} - allowed:
             raise ConfigError(f"vision.datasets.{name}.source: {ds['source']!r} is not available for {name} "
@@ -35,6 +33,7 @@ def check_config(section: dict) -> None:
     if section["policies"]["alpha_rel"] == "early_layers" and not section["early_layers"]:
         raise ConfigError("vision.early_layers: empty, but vision.policies.alpha_rel is 'early_layers'")
     _check_n(section)
+    _check_layer_names(section)
     syn = section["synthetic"]
     if math.comb(syn["n_features"], syn["features_per_class"]) < 100:
         raise ConfigError("vision.synthetic.n_features: C(n_features, features_per_class) must be >= 100 so that the "
@@ -65,3 +64,23 @@ def _check_sweeps(section: dict) -> None:
         unknown = set(sweep) - set(KNOBS)
         if unknown or not sweep:
             raise ConfigError(f"vision.sweeps.{name}: expected lists of {list(KNOBS)}, got keys {sorted(sweep)}")
+
+
+def _check_layer_names(section: dict) -> None:
+    """ENSD layers and early-layer prefixes must name parts of the configured ResNet-18: checked here, at parse time,
+    rather than at fine-tuning time after every pretraining job has run."""
+    import torch
+
+    from ptft.vision.model import build
+
+    with torch.device("meta"):  # names only: no weights allocated or initialised
+        model = build(10, stem=section["stem"], seed=0)
+    modules = {name for name, _ in model.named_modules() if name}
+    unknown = [layer for layer in section["ensd"]["layers"] if layer not in modules]
+    if unknown:
+        raise ConfigError(f"vision.ensd.layers: {unknown} are not submodules of ResNet-18 (stem {section['stem']!r}); "
+                          f"expected some of {sorted(n for n in modules if '.' not in n)}")
+    params = [name for name, _ in model.named_parameters()]
+    dead = [p for p in section["early_layers"] if not any(n == p or n.startswith(p + ".") for n in params)]
+    if dead:
+        raise ConfigError(f"vision.early_layers: {dead} match no parameter of ResNet-18 (stem {section['stem']!r})")
