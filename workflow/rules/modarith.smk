@@ -48,6 +48,8 @@ rule modarith_pretrain:
         evals="results/modarith/pt/{pt_job}/evals.csv",
     log:
         "logs/modarith/pt/{pt_job}.log",
+    benchmark:
+        "benchmarks/modarith/pt/{pt_job}.tsv"
     conda:
         ENV
     threads: MODARITH["compute"]["threads"]
@@ -77,6 +79,8 @@ rule modarith_finetune:
         evals="results/modarith/ft/{ft_job}/evals.csv",
     log:
         "logs/modarith/ft/{ft_job}.log",
+    benchmark:
+        "benchmarks/modarith/ft/{ft_job}.tsv"
     # FT job ids are hex run-table ids (ptft.grid.with_ids); the global constraint is for the vision arm's numbers.
     wildcard_constraints:
         ft_job=r"[0-9a-f]+",

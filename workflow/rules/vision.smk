@@ -67,6 +67,8 @@ rule vision_pretrain:
         history="results/vision/pt/{dataset}/{pt_id}/history.jsonl",
     log:
         "logs/vision/pt/{dataset}/{pt_id}.log",
+    benchmark:
+        "benchmarks/vision/pt/{dataset}/{pt_id}.tsv"
     conda:
         ENV
     threads: VISION["compute"]["threads"]
@@ -96,6 +98,8 @@ rule vision_finetune:
         ensd="results/vision/ft/{dataset}/{pt_id}/job{ft_job}_ensd.csv",
     log:
         "logs/vision/ft/{dataset}/{pt_id}_job{ft_job}.log",
+    benchmark:
+        "benchmarks/vision/ft/{dataset}/{pt_id}_job{ft_job}.tsv"
     wildcard_constraints:
         ft_job="[0-9]+",
     conda:
