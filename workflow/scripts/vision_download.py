@@ -14,4 +14,8 @@ with tracked(snakemake) as prov:
         files = ", ".join(a["file"] for a in data.ARCHIVES[name])
         logging.warning("%s: using the SYNTHETIC STAND-IN; for the real data %s", name,
                         data.REAL_DATA_HELP.format(files=files, root=p.root, name=name))
+    else:  # say what was found and checked, so the log is never empty
+        logging.info("%s: real data from %s (source %s): %s", name, info["root"], p.source,
+                     "; ".join(f"{a.get('file')} verified ({', '.join(k for k in a if k not in ('file', 'path'))})"
+                               for a in info["archives"]) or "no archive listed")
     io.write_json(snakemake.output[0], info)

@@ -51,9 +51,9 @@ def scale_note(section: dict) -> str:
 
 
 def warn_if_synthetic(df: pd.DataFrame, what: str) -> None:
-    """End a run that used the stand-in with a warning on the terminal (not only in the rule's log)."""
+    """Note in the rule's log that `what` stands on the stand-in. The terminal gets one warning for the whole run,
+    from the workflow's onsuccess handler (ptft.provenance.warn_if_synthetic), not one per figure."""
     import logging
-    import sys
 
     if data_source(df) == SYNTHETIC:
         msg = (f"WARNING: {what} was made from the SYNTHETIC STAND-IN, not the real datasets. For the real data put "
@@ -61,4 +61,3 @@ def warn_if_synthetic(df: pd.DataFrame, what: str) -> None:
                "train_32x32.mat + test_32x32.mat), or set vision.datasets.<dataset>.source: download on a machine "
                "with network access.")
         logging.warning(msg)
-        print(msg, file=sys.__stderr__)
