@@ -67,7 +67,7 @@ def read_checked(path, expected_ids, *, key: str = "run_id", columns=()) -> pd.D
 
 
 def status_counts(df: pd.DataFrame, by) -> pd.DataFrame:
-    """n, converged, diverged counts per group: every table says how many runs stand behind each cell."""
+    """n_runs, n_converged, n_diverged per group: every table says how many runs stand behind each cell."""
     flags = df.assign(converged=df["converged"].astype(bool), diverged=df["diverged"].astype(bool))
-    return flags.groupby(by, dropna=False).agg(n=("converged", "size"), n_converged=("converged", "sum"),
+    return flags.groupby(by, dropna=False).agg(n_runs=("converged", "size"), n_converged=("converged", "sum"),
                                                n_diverged=("diverged", "sum")).reset_index()

@@ -32,7 +32,7 @@ def test_sweep_rows_put_the_base_in_every_sweep():
 
 def test_summary_counts_runs_per_cell():
     s = figures.summary(figures.sweep_rows(fake_ft(), BASE, SWEEPS), "steps_to_generalise")
-    assert (s["n"] == 3).all() and (s["n_finite"] == 2).all()
+    assert (s["n_runs"] == 3).all() and (s["n_finite"] == 2).all()
     assert s.loc[s["ft_train_frac"] == 0.1, "n_diverged"].eq(1).all()
 
 

@@ -5,11 +5,12 @@ one seed share their data and PT draw, so the effect is the per-seed mean over t
 reference), with a Student-t interval over seeds (ptft.stats).
 """
 
+from ptft.deep.knobs import KNOBS
 from ptft.scorecard import Claim, NotRun, Outcome, at_value, require
 from ptft.stats import paired_difference
 
 # Reference values of the deep-network knobs: no rescaling of early layers, PT init and readout at their defaults.
-REFERENCE = {"alpha_rel": 1.0, "c_pt": 1.0, "gamma_ft": 1.0}
+REFERENCE = dict.fromkeys(KNOBS, 1.0)
 SIDE = {"above": ">", "below": "<"}
 
 

@@ -47,7 +47,7 @@ def sweep_rows(ft: pd.DataFrame, base: dict, sweeps: dict) -> pd.DataFrame:
 
 
 def summary(long: pd.DataFrame, value: str, baselines=()) -> pd.DataFrame:
-    """Mean, std, Student-t 95% CI of `value` per cell; n runs per cell (n, n_converged, n_diverged), n_finite
+    """Mean, std, Student-t 95% CI of `value` per cell; runs per cell (n_runs, n_converged, n_diverged), n_finite
     non-NaN values; the mean of each column in `baselines` (e.g. probe_test_acc) beside it."""
     stats = mean_ci(long, CELL, value).rename(columns={"n_runs": "n_finite"})
     out = status_counts(long, CELL).merge(stats, on=CELL)

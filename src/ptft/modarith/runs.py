@@ -8,8 +8,8 @@ c_pt) only, so families that pretrain on the same task share them and γ_ft neve
 import pandas as pd
 
 from ptft import grid
+from ptft.deep.knobs import KNOBS  # (one definition for both deep arms)
 
-KNOBS = ("alpha_rel", "c_pt", "gamma_ft")
 PT_KEYS = ("pt_task", "seed", "alpha_rel", "c_pt")
 
 

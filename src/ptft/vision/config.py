@@ -3,9 +3,9 @@
 import math
 
 from ptft.config import ConfigError
+from ptft.deep.knobs import KNOBS  # noqa: F401  (one definition for both deep arms; ptft.vision.runs reads it here)
 from ptft.vision.data import PACKAGED
 
-KNOBS = ("alpha_rel", "c_pt", "gamma_ft")
 # Train images per class of the real datasets' smallest FT class (CIFAR-100: 500; SVHN: digit 9, 4659; MNIST-5k:
 # 500 per digit, less its test_per_class).
 REAL_TRAIN_PER_CLASS = {"cifar100": 500, "svhn": 4659, "mnist": 500}

@@ -11,17 +11,11 @@ from ptft.stats import mean_ci
 
 def summary(df: pd.DataFrame, by, value: str | None = None) -> pd.DataFrame:
     """Per group: mean, std, ci95 (Student t, ptft.stats) of `value` (if given) and the run counts n_runs,
-    n_converged, n_diverged.
-
-    status_counts names its count `n`, which is this arm's FT sample size: the key is renamed around it.
-    """
-    key = {"n": "n_ft"}
-    frame, groups = df.rename(columns=key), [key.get(b, b) for b in by]
-    counts = status_counts(frame, groups) if "converged" in frame else frame.groupby(groups).size().reset_index(name="n")
-    out = counts.rename(columns={"n": "n_runs"})
+    n_converged, n_diverged (`n` stays this arm's FT sample size)."""
+    out = status_counts(df, by) if "converged" in df else df.groupby(by).size().reset_index(name="n_runs")
     if value is not None:
-        out = mean_ci(frame, groups, value).drop(columns="n_runs").merge(out, on=groups)
-    return out.rename(columns={v: k for k, v in key.items()})
+        out = mean_ci(df, by, value).drop(columns="n_runs").merge(out, on=by)
+    return out
 
 
 YLABELS = {"test_acc": plotting.label("test_acc"), "ensd": "ENSD (FT start vs fine-tuned)"}
