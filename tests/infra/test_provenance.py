@@ -113,3 +113,13 @@ def test_html_report_shows_every_figure_with_caption(run_copy, pipeline_cmd):
     for fig in figures:
         assert fig.name in html, fig.name
     assert "Scorecard" in html and "Provenance" in html and "data source" in html
+
+
+def test_editing_compute_reruns_no_table_or_figure(tiny_workdir, pipeline_cmd):
+    """`compute` and `resources` say how jobs run, not what they compute: collect and figure jobs stay done."""
+    edits = ["vision={'compute': {'threads': 2, 'eval_batch': 128}}", "dln={'compute': {'threads': 2}}"]
+    cmd = pipeline_cmd(tiny_workdir, "-n", "--quiet", "rules", "--config", *edits)
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    for rule in ("vision_collect", "vision_figure", "vision_ensd_figure", "dln_fig3", "dln_collect", "scorecard"):
+        assert rule not in out.stdout, (rule, out.stdout)

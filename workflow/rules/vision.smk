@@ -15,6 +15,13 @@ VISION = config["vision"]
 VISION_PT = vision_runs.pt_table(VISION).set_index("pt_id", drop=False)
 VISION_FT = vision_runs.ft_table(VISION)
 VISION_JOBS = vision_runs.ft_jobs(VISION)
+# What collect and figure jobs read: the section without how jobs compute, so editing `compute` or `resources`
+# reruns no table or figure.
+VISION_RESULTS = {
+    k: v
+    for k, v in VISION.items()
+    if k not in ("compute", "resources", "download_timeout_s")
+}
 VISION_RES = VISION["resources"]
 VISION_FIGS = "results/vision/figures"
 if "vision" in config["arms"]:
@@ -83,7 +90,6 @@ rule vision_pretrain:
         relative_prefixes=vision_model.relative_prefixes(
             VISION["policies"]["alpha_rel"], VISION["early_layers"]
         ),
-        compute=VISION["compute"],
         workdir=lambda w: f"results/vision/.work/{w.dataset}/{w.pt_id}/pt",
     script:
         "../scripts/vision_pretrain.py"
@@ -116,7 +122,6 @@ rule vision_finetune:
         stem=VISION["stem"],
         policies=VISION["policies"],
         ensd=VISION["ensd"],
-        compute=VISION["compute"],
         workdir=lambda w: f"results/vision/.work/{w.dataset}/{w.pt_id}/ft",
     script:
         "../scripts/vision_finetune.py"
@@ -150,7 +155,7 @@ rule vision_collect:
     conda:
         ENV
     params:
-        section=VISION,
+        section=VISION_RESULTS,
     script:
         "../scripts/vision_collect.py"
 
@@ -171,7 +176,7 @@ rule vision_figure:
     conda:
         ENV
     params:
-        section=VISION,
+        section=VISION_RESULTS,
     script:
         "../scripts/vision_figure.py"
 
@@ -193,6 +198,6 @@ rule vision_ensd_figure:
     conda:
         ENV
     params:
-        section=VISION,
+        section=VISION_RESULTS,
     script:
         "../scripts/vision_ensd_figure.py"

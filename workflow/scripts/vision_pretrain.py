@@ -13,7 +13,9 @@ from ptft.vision import data, train
 with tracked(snakemake) as prov, gpu_slot(snakemake.resources.get("gpu", 0)):
     torch.set_num_threads(snakemake.threads)
     p, out = snakemake.params, snakemake.output
-    runtime = train.runtime_from(p.compute)
+    # How the job computes (device, threads, bf16, batch of evaluation) comes from the config, not from params:
+    # it changes no result beyond rounding, so editing it must not rerun trainings, tables or figures.
+    runtime = train.runtime_from(snakemake.config["vision"]["compute"])
     prepared = data.load_prepared(snakemake.input.data, runtime.device)
     workdir = Path(p.workdir) / sha256(snakemake.input.data)[:12]  # new data never resumes an old checkpoint
     # c_pt is a PT key only where it scales the PT init (policy pt_init); under ft_start the PT init is unscaled.
