@@ -9,7 +9,7 @@ export OMP_NUM_THREADS ?= 1
 export OPENBLAS_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: venv run test test-fast lint report dryrun-paper clean
+.PHONY: venv run test test-fast lint report plan dryrun-paper clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ lint: venv
 # `make report CONFIG=tests/configs/tiny.yaml`: the report of a run made with that config (merged over the default).
 report: venv
 	$(SNAKEMAKE) --cores $(CORES) --workflow-profile profiles/default $(if $(CONFIG),--configfile config/config.yaml $(CONFIG)) --report results/report.html
+
+# `make plan` (default config) or `make plan CONFIG=config/paper.yaml`: jobs, CPU/GPU-hours, memory, disk, longest job.
+plan: venv
+	$(PY) -m ptft plan $(if $(CONFIG),--configfile $(CONFIG)) --cores $(CORES)
 
 dryrun-paper: venv
 	$(SNAKEMAKE) -n --configfile config/paper.yaml --workflow-profile profiles/default

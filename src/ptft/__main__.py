@@ -1,11 +1,11 @@
-"""Command line: `ptft audit <output>...`, `ptft config-doc` (also `python -m ptft ...`)."""
+"""Command line: `ptft audit <output>...`, `ptft plan [--configfile F...]`, `ptft config-doc` (also `python -m ptft`)."""
 
 import argparse
 import sys
 
 from pathlib import Path
 
-from ptft import audit, config
+from ptft import audit, config, plan
 
 
 def main(argv=None) -> int:
@@ -16,9 +16,18 @@ def main(argv=None) -> int:
     cmd.add_argument("--root", help="folder the pipeline ran in (default: inferred from each output's record)")
     cmd.add_argument("--json", action="store_true", help="machine-readable report")
     sub.add_parser("config-doc", help="print config/README.md (every key of config/config.yaml, from the schema)")
+    cmd = sub.add_parser("plan", help="jobs, CPU/GPU-hours, memory, disk and the longest job of a config, before a run")
+    cmd.add_argument("--configfile", nargs="*", default=[], help="configs merged over config/config.yaml")
+    cmd.add_argument("--cores", type=int, default=2, help="cores of the machine the wall-time bound is quoted for")
     args = parser.parse_args(argv)
+    root = Path(config.SCHEMA).parents[2]
+    if args.command == "plan":
+        cfg = config.validate(config.load(root / "config/config.yaml", *args.configfile))
+        costs = plan.load_costs()
+        print(plan.to_markdown(plan.plan(cfg, costs), costs, cores=args.cores), end="")
+        return 0
     if args.command == "config-doc":
-        print(config.describe(Path(config.SCHEMA).parents[2] / "config/config.yaml"), end="")
+        print(config.describe(root / "config/config.yaml"), end="")
         return 0
 
     ok = True

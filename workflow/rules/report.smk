@@ -5,6 +5,7 @@ import ptft.scorecard
 localrules:
     scorecard,
     provenance_index,
+    plan,
 
 
 # Scorecard tables: one registry (ptft.scorecard.TABLES: name -> (arm, path)). A disabled arm's claims: NOT RUN.
@@ -18,7 +19,11 @@ SCORECARD_TABLES = {
 }
 # This file is included last, so every enabled arm has registered its targets by now.
 ARM_TARGETS = [path for arm in config["arms"] for path in TARGETS.get(arm, [])]
-TARGETS["report"] = ["results/scorecard.md", "results/provenance.csv"]
+TARGETS["report"] = [
+    "results/scorecard.md",
+    "results/provenance.csv",
+    "results/plan.md",
+]
 
 
 rule scorecard:
@@ -67,3 +72,16 @@ rule provenance_index:
         ENV
     script:
         "../scripts/provenance_index.py"
+
+
+rule plan:
+    input:
+        costs="bench/unit_costs.yaml",
+    output:
+        "results/plan.md",
+    log:
+        "logs/report/plan.log",
+    conda:
+        ENV
+    script:
+        "../scripts/plan.py"
