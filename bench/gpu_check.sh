@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
-# GPU check, <= 6 minutes on one GPU: the gpu-marked tests (DLN cuda vs cpu included), DLN GD at D = 5000, ResNet-18
-# throughput (fp32 vs bf16, channels_last, GPU-resident data, with and without torch.compile) as a table.
-#   bash bench/gpu_check.sh            # writes bench/out/gpu_check.{jsonl,md}
-# Untested on a GPU so far (written on a CPU-only machine); see bench/README.md.
+# GPU check, <= 8 minutes on one GPU, every GPU path: the gpu-marked tests (DLN GD cuda vs cpu, vision, the vmapped
+# Transformer ensemble), the gpu_slot allocator tests, DLN GD at D = 5000, the Transformer ensemble's member-steps/s,
+# and ResNet-18 throughput (fp32 vs bf16, channels_last, GPU-resident data, with and without torch.compile).
+#   bash bench/gpu_check.sh     # from a bare checkout: creates .venv if needed; safe to rerun (bench/out is rewritten)
+# Writes bench/out/gpu_check.{jsonl,md} and bench/out/unit_costs.cuda.yaml, the measured CUDA unit costs that
+# `ptft plan` uses in place of the estimates of bench/unit_costs.yaml. Untested on a GPU so far (see bench/README.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
 OUT=${OUT:-bench/out}
+[[ -x "$PY" ]] || make venv >/dev/null
 mkdir -p "$OUT"
 : > "$OUT/gpu_check.jsonl"
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee "$OUT/gpu.txt" || true
 timeout 120 "$PY" -m pytest -m gpu -q tests 2>&1 | tail -5 | tee "$OUT/gpu_tests.txt"
+timeout 60 "$PY" -m pytest -q tests/infra/test_gpu_slots.py 2>&1 | tail -2 | tee -a "$OUT/gpu_tests.txt"
+# The vmapped Transformer ensemble (modular arithmetic), paper-scale model, on the GPU.
+timeout 120 "$PY" bench/modarith_step.py --config config/config.yaml config/paper.yaml --device cuda --members 50 \
+  --steps 20 2>&1 | tail -4 | tee "$OUT/modarith_cuda.txt" || echo "modarith on cuda failed" | tee "$OUT/modarith_cuda.txt"
 # DLN GD in float64 at the paper's D = 5000, α = 0.5 (N = 2500), 20 runs: µs per step on the GPU.
 timeout 120 "$PY" bench/dln_gd.py --dim 5000 --alpha 0.5 --steps 200 --device cuda --no-loop 2>&1 | tail -2 \
   | tee "$OUT/dln_gd_cuda.txt" || echo "dln_gd on cuda failed" | tee "$OUT/dln_gd_cuda.txt"
@@ -32,6 +39,9 @@ import pandas as pd
 out = sys.argv[1]
 df = pd.DataFrame([json.loads(line) for line in open(f"{out}/gpu_check.jsonl")])
 table = df.to_markdown(index=False)
-open(f"{out}/gpu_check.md", "w").write(table + "\n")
+extra = "".join(f"\n## {name}\n```\n{open(f'{out}/{name}').read()}```\n"
+                for name in ("gpu.txt", "gpu_tests.txt", "dln_gd_cuda.txt", "modarith_cuda.txt"))
+open(f"{out}/gpu_check.md", "w").write("# GPU check\n\n" + table + "\n" + extra)
 print(table)
 PY
+"$PY" -m ptft.plan_units "$OUT" | tee "$OUT/unit_costs.cuda.yaml"

@@ -32,3 +32,26 @@ def test_paper_plan_routes_gd_to_gpus_and_says_why(capsys):
     gd = table.set_index("rule").loc["dln_gd"]
     assert gd["gpu_h"] > 0 and gd["cpu_h"] == 0 and gd["gpu_h_bound"] >= gd["gpu_h"]
     assert set(table["arm"]) == {"dln", "vision", "modarith"} and (table["jobs"] > 0).all()
+
+
+def test_gpu_check_outputs_become_measured_cuda_units(tmp_path, monkeypatch):
+    """bench/gpu_check.sh's outputs (here made up in its formats) turn into CUDA unit costs that replace the estimates."""
+    import yaml
+
+    from ptft import plan_units
+
+    (tmp_path / "gpu.txt").write_text("NVIDIA H200, 143771 MiB\n")
+    (tmp_path / "dln_gd_cuda.txt").write_text("D=5000 N=2500 runs=20 steps=200 device=cuda\n"
+                                              "batched: 0.010 s (50.0 µs/step); CPU floor: 9.9 s\n")
+    (tmp_path / "gpu_check.jsonl").write_text('{"label": "fp32", "pipeline_img_s": 20000.0}\n')
+    (tmp_path / "modarith_cuda.txt").write_text("batched   :   400.0 member-steps/s\n")
+    units = plan_units.measured(tmp_path, plan.load_costs(measured_gpu=False))
+    assert units["dln"]["gd_s_per_ndr_step"]["cuda"] == pytest.approx(50e-6 / (2500 * 5000 * 20))
+    assert units["vision"]["s_per_image_epoch"]["cuda"][32] == pytest.approx(1 / 20000)
+    written = tmp_path / "unit_costs.cuda.yaml"
+    written.write_text(yaml.safe_dump(units))
+    monkeypatch.setattr(plan, "GPU_COSTS", written)
+    costs = plan.load_costs()
+    assert costs["vision"]["s_per_image_epoch"]["cuda"][32] == pytest.approx(1 / 20000)
+    assert costs["vision"]["s_per_image_epoch"]["cpu"][28] == plan.load_costs(measured_gpu=False)["vision"][
+        "s_per_image_epoch"]["cpu"][28] and "measured by bench/gpu_check.sh" in costs["version"]

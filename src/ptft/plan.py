@@ -13,6 +13,7 @@ import pandas as pd
 import yaml
 
 COSTS = Path(__file__).resolve().parents[2] / "bench" / "unit_costs.yaml"
+GPU_COSTS = COSTS.parent / "out" / "unit_costs.cuda.yaml"  # written by bench/gpu_check.sh on a GPU machine
 COLUMNS = ["arm", "rule", "jobs", "cpu_h", "gpu_h", "cpu_h_bound", "gpu_h_bound", "longest_job_h", "peak_mem_gb",
            "disk_gb", "note"]
 # Images per class of each dataset's train split (CIFAR-100: 500; SVHN: about 7,300 on average; MNIST-5k after the
@@ -23,8 +24,20 @@ PT_CLASSES = {"cifar100": 98, "svhn": 8, "mnist": 8}
 RESNET18_BYTES = 11.2e6 * 4  # parameters × fp32: one checkpoint (the optimiser state doubles a work checkpoint)
 
 
-def load_costs(path=COSTS) -> dict:
-    return yaml.safe_load(Path(path).read_text())
+def _overlay(base: dict, new: dict) -> dict:
+    for key, value in new.items():
+        base[key] = _overlay(dict(base.get(key) or {}), value) if isinstance(value, dict) else value
+    return base
+
+
+def load_costs(path=COSTS, *, measured_gpu: bool = True) -> dict:
+    """The unit costs; the CUDA numbers measured by bench/gpu_check.sh replace the estimates when present."""
+    costs = yaml.safe_load(Path(path).read_text())
+    if measured_gpu and GPU_COSTS.exists():
+        gpu = yaml.safe_load(GPU_COSTS.read_text()) or {}
+        costs = _overlay(costs, {k: v for k, v in gpu.items() if k != "version"})
+        costs["version"] += f"; {gpu.get('version', 'measured CUDA units')}"
+    return costs
 
 
 def _row(arm, rule, job_s, *, device="cpu", bound_s=None, mem_bytes=0.0, disk_bytes=0.0, note="") -> dict:
