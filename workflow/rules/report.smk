@@ -76,7 +76,8 @@ rule provenance_index:
 
 rule plan:
     input:
-        costs="bench/unit_costs.yaml",
+        # Beside the Snakefile, whatever folder the run is in.
+        costs=str(ROOT / "bench/unit_costs.yaml"),
     output:
         "results/plan.md",
     log:
