@@ -125,3 +125,26 @@ def test_editing_compute_reruns_no_table_or_figure(tiny_workdir, pipeline_cmd, r
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     for rule in ("vision_collect", "vision_figure", "vision_ensd_figure", "dln_fig3", "dln_collect", "scorecard"):
         assert rule not in out.stdout, (rule, out.stdout)
+
+
+def test_a_killed_run_resumes_with_the_readmes_commands(run_copy, pipeline_cmd):
+    """kill -9 in the middle of a run, then the README's recipe: `snakemake --unlock`, and the same command again.
+    The profile's --rerun-incomplete redoes the half-written outputs; the rerun ends with everything built."""
+    import os
+    import signal
+    import time
+
+    for rel in ("results/dln/minimiser", "results/dln/minimiser.csv", "results/dln/figures", "results/scorecard.md"):
+        target = run_copy / rel
+        shutil.rmtree(target) if target.is_dir() else target.unlink()
+    cmd = pipeline_cmd(run_copy, "--cores", "1")
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and not any((run_copy / "results/dln/minimiser").glob("*.csv")):
+        time.sleep(0.5)  # killed once the first theory-point job has finished, mid-run
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    subprocess.run(pipeline_cmd(run_copy, "--unlock"), capture_output=True, text=True, timeout=120, check=True)
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    assert out.returncode == 0, (out.stdout + out.stderr)[-3000:]
+    assert (run_copy / "results/scorecard.md").exists() and (run_copy / "results/dln/figures/fig3.pdf").exists()
