@@ -57,26 +57,36 @@ def supported(settings: pd.DataFrame, dim: int, min_support: int) -> pd.DataFram
     return settings[(settings["rho_ft"] * dim).round() >= min_support]
 
 
+def _runs(settings: pd.DataFrame, *, seeds, alpha, dim: int, cfg: dict) -> pd.DataFrame:
+    """settings × seeds × α at dimension `dim`, with the teacher's columns and the task (job) of each run."""
+    runs = settings.merge(pd.DataFrame({"seed": seeds}), how="cross").merge(pd.DataFrame({"alpha": alpha}), how="cross")
+    runs = runs.assign(rho_pt=cfg["rho_pt"], dim=dim, a_pt=cfg["a_pt"])
+    runs["task"] = [task_id(*row) for row in runs[TASK].itertuples(index=False)]
+    return runs
+
+
+def _with_ids(runs: pd.DataFrame, extra=()) -> pd.DataFrame:
+    ids = KNOBS + TASK + ["alpha", "rho_pt", "dim", "a_pt", *extra]
+    return grid.with_ids(runs, ids).sort_values(["task", "alpha", *KNOBS], ignore_index=True)
+
+
 def gd_run_table(cfg: dict) -> pd.DataFrame:
     """Every GD fine-tuning run: union of the panels' settings × seeds × α, with lr and tolerance per run; settings
     whose FT support at dln.dim is below dln.min_support are not run by GD (the minimiser points carry them)."""
     settings = supported(panel_table(cfg)[PANEL_KEYS].drop_duplicates(), cfg["dim"], cfg["min_support"])
     if cfg.get("mode", "both") == "minimiser":
         settings = settings.iloc[0:0]  # theory points only: no GD run
-    runs = settings.merge(pd.DataFrame({"seed": cfg["seeds"]}), how="cross")
-    runs = runs.merge(pd.DataFrame({"alpha": cfg["alpha"]}), how="cross")
+    runs = _runs(settings, seeds=cfg["seeds"], alpha=cfg["alpha"], dim=cfg["dim"], cfg=cfg)
     rich = is_rich(runs["lambda_pt"], runs["gamma_ft"], cfg["gd"])
     runs = runs.assign(
-        rho_pt=cfg["rho_pt"], dim=cfg["dim"], a_pt=cfg["a_pt"], pt=cfg["pt"],
+        pt=cfg["pt"],
         lr=rich.map({True: cfg["gd"]["lr_rich"], False: cfg["gd"]["lr"]}),
         tol_train=rich.map({True: cfg["gd"]["tol_train_rich"], False: cfg["gd"]["tol_train"]}),
     )
     runs["lr"] = stable_lr(runs["lr"], n=(runs["alpha"] * cfg["dim"]).round(), dim=cfg["dim"], c_pt=runs["c_pt"],
                            lambda_pt=runs["lambda_pt"], gamma_ft=runs["gamma_ft"], rho_ft=runs["rho_ft"],
                            a_pt=cfg["a_pt"], stable_step=cfg["gd"].get("stable_step"))
-    runs["task"] = [task_id(*row) for row in runs[TASK].itertuples(index=False)]
-    ids = KNOBS + TASK + ["alpha", "rho_pt", "dim", "a_pt", "pt"]
-    return grid.with_ids(runs, ids).sort_values(["task", "alpha", *KNOBS], ignore_index=True)
+    return _with_ids(runs, ["pt"])
 
 
 def minimiser_run_table(cfg: dict) -> pd.DataFrame:
@@ -88,14 +98,9 @@ def minimiser_run_table(cfg: dict) -> pd.DataFrame:
     m = cfg["minimiser"]
     panels = panel_table(cfg)
     panel_names = [] if cfg.get("mode", "both") == "gd" else m["panels"]
-    settings = panels[panels["panel"].isin(panel_names)][PANEL_KEYS].drop_duplicates()
-    settings = supported(settings, m["dim"], cfg["min_support"])
-    runs = settings.merge(pd.DataFrame({"seed": m["seeds"]}), how="cross")
-    runs = runs.merge(pd.DataFrame({"alpha": m.get("alpha") or cfg["alpha"]}), how="cross")
-    runs = runs.assign(rho_pt=cfg["rho_pt"], dim=m["dim"], a_pt=cfg["a_pt"])
-    runs["task"] = [task_id(*row) for row in runs[TASK].itertuples(index=False)]
-    ids = KNOBS + TASK + ["alpha", "rho_pt", "dim", "a_pt"]
-    return grid.with_ids(runs, ids).sort_values(["task", "alpha", *KNOBS], ignore_index=True)
+    settings = supported(panels[panels["panel"].isin(panel_names)][PANEL_KEYS].drop_duplicates(), m["dim"],
+                         cfg["min_support"])
+    return _with_ids(_runs(settings, seeds=m["seeds"], alpha=m.get("alpha") or cfg["alpha"], dim=m["dim"], cfg=cfg))
 
 
 def single_task_table(cfg: dict) -> pd.DataFrame:

@@ -29,20 +29,27 @@ def param_mse(beta_hat, beta_star):
     return np.mean((beta_hat - beta_star[:, None]) ** 2, axis=0)
 
 
-def argmin_mse(X, y, sqrt_k, beta_star):
-    """Test MSE of the Theorem 4.1 interpolator for each column of sqrt_k (D, R).
+def interpolator_error(X, y, sqrt_k, beta_star, nu0=None):
+    """(test MSE, dual) of the Theorem 4.1 interpolator for one penalty profile sqrt_k (D,); nu0: a warm start.
 
-    A column with every √k_d = 0 (λ = −1, γ = 0) is a frozen network: β stays 0 and the error is ‖β*‖²/D. NaN
-    where only some √k_d = 0 (those coordinates are frozen, the rest interpolate: not Theorem 4.1's problem).
+    Every √k_d = 0 (λ = −1, γ = 0) is a frozen network: β stays 0 and the error is ‖β*‖²/D. NaN where only some
+    √k_d = 0 (those coordinates are frozen, the rest interpolate: not Theorem 4.1's problem).
+    """
+    if np.all(sqrt_k == 0.0):
+        return np.mean(beta_star**2), None
+    if not np.all(sqrt_k > 0.0):
+        return np.nan, None
+    beta, nu = min_penalty_interpolator(X, y, sqrt_k, nu0=nu0, return_dual=True)
+    return np.mean((beta - beta_star) ** 2), nu
+
+
+def argmin_mse(X, y, sqrt_k, beta_star):
+    """Test MSE of the Theorem 4.1 interpolator (interpolator_error) for each column of sqrt_k (D, R).
+
     Identical penalty profiles (e.g. settings differing only in lr) are solved once.
     """
     unique, inverse = np.unique(sqrt_k, axis=1, return_inverse=True)
-    out = np.full(unique.shape[1], np.nan)
-    for j in range(unique.shape[1]):
-        if np.all(unique[:, j] > 0.0):
-            out[j] = np.mean((min_penalty_interpolator(X, y, unique[:, j]) - beta_star) ** 2)
-        elif np.all(unique[:, j] == 0.0):
-            out[j] = np.mean(beta_star**2)
+    out = np.array([interpolator_error(X, y, unique[:, j], beta_star)[0] for j in range(unique.shape[1])])
     return out[inverse.ravel()]
 
 
@@ -64,11 +71,7 @@ def minimise_task(*, dim, alpha, rho_pt, rho_ft, omega, seed, settings, a_pt=1.0
         start = time.perf_counter()
         mse = np.full(len(c), np.nan)
         for r in range(len(c)):
-            if np.all(sqrt_k[:, r] > 0.0):
-                beta, duals[r] = min_penalty_interpolator(X, y, sqrt_k[:, r], nu0=duals[r], return_dual=True)
-                mse[r] = np.mean((beta - task.beta_ft) ** 2)
-            elif np.all(sqrt_k[:, r] == 0.0):
-                mse[r] = np.mean(task.beta_ft**2)  # frozen network: β stays 0
+            mse[r], duals[r] = interpolator_error(X, y, sqrt_k[:, r], task.beta_ft, nu0=duals[r])
         frames.append(pd.DataFrame(dict(c_pt=c, lambda_pt=lam, gamma_ft=gam, rho_pt=rho_pt, rho_ft=rho_ft, omega=omega,
                                         alpha=a, dim=dim, seed=seed, a_pt=a_pt, mse_argmin=mse,
                                         teacher_energy=np.mean(task.beta_ft**2),
