@@ -13,13 +13,13 @@ import numpy as np
 import pandas as pd
 
 from ptft.stats import CONFIDENCE, FAIL, INCONCLUSIVE, METHOD, NOT_RUN, PASS, Effect
+from ptft.tables import html_page
 
 VERDICTS = (PASS, FAIL, INCONCLUSIVE, NOT_RUN)
 # Table name -> (arm, path). Claims name the tables they need; a disabled arm's claims come out NOT RUN.
 TABLES = {
     "dln_simulations": ("dln", "results/dln/simulations.csv"),
     "dln_single_task": ("dln", "results/dln/single_task.csv"),
-    "dln_agreement": ("dln", "results/dln/tables/agreement.csv"),
     "dln_minimiser": ("dln", "results/dln/minimiser.csv"),
     "dln_finite_size": ("dln", "results/dln/tables/finite_size.csv"),
     "dln_regime_curves": ("dln", "results/dln/regime_curves.csv"),
@@ -48,10 +48,15 @@ class Outcome:
     n_runs: int
 
     @classmethod
+    def of(cls, verdict: str, effect: Effect, numbers: str, n_runs: int) -> "Outcome":
+        """`verdict` with the effect, interval, seeds and detectable effect of `effect`."""
+        return cls(verdict, effect.effect, effect.ci_low, effect.ci_high, effect.n_seeds, effect.detectable_effect,
+                   numbers, n_runs)
+
+    @classmethod
     def from_effect(cls, effect: Effect, direction: int, numbers: str, n_runs: int) -> "Outcome":
         """The three-valued verdict of a paired effect whose expected sign is `direction`."""
-        return cls(effect.verdict(direction), effect.effect, effect.ci_low, effect.ci_high, effect.n_seeds,
-                   effect.detectable_effect, numbers, n_runs)
+        return cls.of(effect.verdict(direction), effect, numbers, n_runs)
 
 
 @dataclass(frozen=True)
@@ -161,9 +166,5 @@ def to_html(card: pd.DataFrame) -> str:
         f"<p><i>Claim.</i> {html.escape(r.claim)}</p><p><i>Domain.</i> {html.escape(r.domain)}</p>"
         f"<p><i>Test.</i> {html.escape(r.test)}</p><p><i>Numbers.</i> {html.escape(str(r.numbers))}</p>"
         for r in card.itertuples())
-    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Reproduction scorecard</title>"
-            "<style>body{font-family:sans-serif;max-width:1100px;margin:1em auto} table{border-collapse:collapse}"
-            "td,th{border:1px solid #ccc;padding:3px 6px;font-size:13px}</style></head><body>"
-            f"<h1>Reproduction scorecard</h1><p>{len(card)} claims: {head}.</p>"
-            f"<p>Intervals: {METHOD}, {CONFIDENCE:.0%}.</p><ul>{meaning}</ul>"
-            f"<div id='verdicts'>{styled.to_html()}</div>{details}</body></html>")
+    return html_page("Reproduction scorecard", f"<p>{len(card)} claims: {head}.</p><p>Intervals: {METHOD}, "
+                     f"{CONFIDENCE:.0%}.</p><ul>{meaning}</ul><div id='verdicts'>{styled.to_html()}</div>{details}")

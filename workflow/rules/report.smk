@@ -11,7 +11,7 @@ localrules:
 # Scorecard tables: one registry (ptft.scorecard.TABLES: name -> (arm, path)). A disabled arm's claims: NOT RUN.
 # In dln.mode minimiser (gd) the GD (minimiser) tables do not exist: their claims come out NOT RUN.
 DLN_ABSENT = {
-    "minimiser": ["dln_simulations", "dln_agreement"],
+    "minimiser": ["dln_simulations"],
     "gd": ["dln_minimiser", "dln_finite_size"],
 }.get(DLN["mode"], [])
 SCORECARD_TABLES = {

@@ -39,7 +39,7 @@ def _same_reaches_pt(t: dict) -> Outcome:
     numbers = (f"ft_train_frac = {df['ft_train_frac'].max():g}: test_acc − pt_ft_task_acc = {e.describe()}; "
                f"FT {df['test_acc'].mean():.3f}, PT model {df['pt_ft_task_acc'].mean():.3f}, probe "
                f"{df['probe_test_acc'].mean():.3f}; margin {SAME_MARGIN:g}")
-    return Outcome(verdict, e.effect, e.ci_low, e.ci_high, e.n_seeds, e.detectable_effect, numbers, len(df))
+    return Outcome.of(verdict, e, numbers, len(df))
 
 
 def _beats_probe(family: str):
