@@ -17,6 +17,7 @@ import pandas as pd
 
 from ptft import io
 from ptft.provenance import SUFFIX, record_path, sha256
+from ptft.tables import html_page
 
 RESULTS = "results"  # every file under this folder is a pipeline output and must have a record
 REQUIRED = ("output", "sha256", "rule", "params", "wildcards", "config_hash", "git", "packages", "seeds", "inputs",
@@ -207,9 +208,6 @@ def index_html(table: pd.DataFrame) -> str:
     """The provenance index as a standalone HTML page (shown inside the Snakemake report); synthetic rows marked."""
     styled = (table.style.hide(axis="index").format(precision=3, na_rep="–")
               .map(lambda v: "background-color: #f8d7da" if v == "synthetic stand-in" else "", subset=["data_source"]))
-    return ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>Provenance index</title><style>"
-            "body{font-family:sans-serif;margin:1em} table{border-collapse:collapse} td,th{border:1px solid #ccc;"
-            "padding:2px 5px;font-size:12px}</style></head><body><h1>Provenance index</h1><p>One row per figure and "
-            "table: the rule that made it, its data source, git commit, seeds and inputs. Verify any of them with "
-            "<code>python -m ptft audit &lt;output&gt;</code>.</p>" + "<div id='provenance'>" + styled.to_html() + "</div>"
-            + "</body></html>")
+    return html_page("Provenance index", "<p>One row per figure and table: the rule that made it, its data source, git "
+                     "commit, seeds and inputs. Verify any of them with <code>python -m ptft audit &lt;output&gt;</code>."
+                     f"</p><div id='provenance'>{styled.to_html()}</div>")

@@ -65,18 +65,20 @@ def dln_rows(cfg: dict, u: dict) -> list[dict]:
 
     d, overhead = u["dln"], u["job_overhead_s"] + u["job_fixed_s"]["dln"]
     device = _device(cfg)
-    c_step = d["gd_s_per_ndr_step"][device]
     max_steps = cfg["gd"]["max_steps"]
     typical = min(max_steps, d["gd_steps_fraction"] * max_steps)
     runs = ex.gd_run_table(cfg)
     n = (runs["alpha"] * runs["dim"]).round()
     work = (n * runs["dim"]).groupby([runs["task"], runs["alpha"], runs["tol_train"]]).agg(["first", "size"])
     per_task = (work["first"] * work["size"]).groupby(level="task").sum()  # Σ over batches of N·D·R
-    step_s = per_task * c_step + d["gd_s_per_step"][device] * work.groupby(level="task").size()
+    batches = work.groupby(level="task").size()
+
+    def step_seconds(dev):  # one step of every batch of each task (a job), on `dev`
+        return per_task * d["gd_s_per_ndr_step"][dev] + d["gd_s_per_step"][dev] * batches
+
+    step_s = step_seconds(device)
     batch = int(work["size"].max()) if len(work) else 0
     mem = 8.0 * float((n * runs["dim"]).max() + 6 * runs["dim"].max() * batch) if len(runs) else 0.0
-    if not len(runs):
-        step_s = pd.Series(dtype=float)
     rows = [_row("dln", "dln_gd", overhead + step_s * typical, device=device, bound_s=overhead + step_s * max_steps,
                  mem_bytes=mem, note=f"{typical:.3g} effective steps per batch typical ({d['gd_steps_fraction']:g} "
                                      f"of max_steps), bound {max_steps:.3g}")]
@@ -88,11 +90,11 @@ def dln_rows(cfg: dict, u: dict) -> list[dict]:
         rows.append(_row("dln", "dln_minimiser", overhead + per_seed, mem_bytes=8.0 * float(
             (n**2 + n * points["dim"]).max()), note="Theorem 4.1 minimiser, one job per seed"))
     curves = len(ex.panel_table(cfg)[ex.PANEL_KEYS].drop_duplicates()) + 15  # + Figure 4's 5 settings × 3 tasks
+    groups = len(cfg["panels"]) + 1  # one replica job per Figure 3 panel, and Figure 4's
     per_curve = d["replica_s_per_point"] * len(ex.replica_alpha(cfg))
-    rows.append(_row("dln", "replica_curves", [overhead + per_curve * curves / 7] * 7,
+    rows.append(_row("dln", "replica_curves", [overhead + per_curve * curves / groups] * groups,
                      note=f"{curves} curves × {len(ex.replica_alpha(cfg))} α by quadrature"))
-    cpu_step_s = per_task * d["gd_s_per_ndr_step"]["cpu"] + d["gd_s_per_step"]["cpu"] * work.groupby(
-        level="task").size()
+    cpu_step_s = step_seconds("cpu")
     if len(cpu_step_s) and max_steps * float(cpu_step_s.max()) > 24 * 3600:
         rows[0]["note"] += (f"; on CPUs: {float(cpu_step_s.sum()) * typical / 3600:.3g} CPU-h typical, longest job "
                             f"{float(cpu_step_s.max()) * max_steps / 86400:.3g} days at the bound: hence GPUs "

@@ -21,3 +21,11 @@ def write_table(df: pd.DataFrame, paths, *, caption: str = "", note: str = "", f
             io.write_text(path, tex)
         else:
             raise ValueError(f"unknown table format {path.suffix!r} for {path} (expected .csv, .md or .tex)")
+
+
+def html_page(title: str, body: str) -> str:
+    """A standalone HTML page (the report shows it as a page of its own) with the house table style."""
+    return ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>" + title + "</title><style>"
+            "body{font-family:sans-serif;max-width:1200px;margin:1em auto} table{border-collapse:collapse}"
+            "td,th{border:1px solid #ccc;padding:3px 6px;font-size:13px}</style></head><body><h1>" + title + "</h1>"
+            + body + "</body></html>")
