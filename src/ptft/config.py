@@ -73,25 +73,27 @@ def _merge(base: dict, new: dict) -> None:
             base[k] = v
 
 
+def _deref(node: dict, schema_dir: Path, file: str) -> tuple[dict, str]:
+    """Follow a `$ref` (`other.schema.yaml`, `other.schema.yaml#/definitions/x` or `#/definitions/x`, relative to
+    `file`); returns the node (its own keys over the target's) and the file it now lives in."""
+    while isinstance(node, dict) and "$ref" in node:
+        target, _, fragment = node["$ref"].partition("#")
+        file = target or file
+        found = yaml.safe_load((schema_dir / file).read_text())
+        for part in filter(None, fragment.split("/")):
+            found = found[part]
+        node = {**found, **{k: v for k, v in node.items() if k != "$ref"}}
+    return node, file
+
+
 def _schema_at(schema: dict, parts, schema_dir: Path) -> dict:
-    """The sub-schema of a dotted key (following `$ref` files and `additionalProperties` maps), or {}."""
-    node = schema
+    """The sub-schema of a dotted key (following `$ref`s and `additionalProperties` maps), or {}."""
+    node, file = schema, SCHEMA.name
     for part in parts:
-        if "$ref" in node and node["$ref"].endswith(".yaml"):
-            node = yaml.safe_load((schema_dir / node["$ref"]).read_text())
-        props = node.get("properties", {})
+        node, file = _deref(node, schema_dir, file)
         extra = node.get("additionalProperties")
-        node = props.get(part) or (extra if isinstance(extra, dict) else {})
-        if "$ref" in node and node["$ref"].startswith("#/definitions/"):
-            node = {**schema_defs(schema_dir, parts[0]).get(node["$ref"].split("/")[-1], {}), **node}
-    if "$ref" in node and node["$ref"].endswith(".yaml"):
-        node = yaml.safe_load((schema_dir / node["$ref"]).read_text())
-    return node
-
-
-def schema_defs(schema_dir: Path, arm: str) -> dict:
-    path = schema_dir / f"{arm}.schema.yaml"
-    return yaml.safe_load(path.read_text()).get("definitions", {}) if path.exists() else {}
+        node = node.get("properties", {}).get(part) or (extra if isinstance(extra, dict) else {})
+    return _deref(node, schema_dir, file)[0]
 
 
 def _expectation(node: dict) -> str:

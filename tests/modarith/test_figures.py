@@ -5,6 +5,8 @@ import itertools
 import numpy as np
 import pandas as pd
 
+from ptft.deep.results import summary as deep_summary
+from ptft.deep.runs import sweep_rows
 from ptft.modarith import figures
 
 BASE = {"alpha_rel": 1.0, "c_pt": 1.0, "gamma_ft": 1.0}
@@ -25,25 +27,25 @@ def fake_ft():
 
 
 def test_sweep_rows_put_the_base_in_every_sweep():
-    long = figures.sweep_rows(fake_ft(), BASE, SWEEPS)
+    long = sweep_rows(fake_ft(), BASE, SWEEPS)
     assert len(long) == 2 * 3 * 2 * 2 + 2 * 3 * 2 * 2  # 2 settings per sweep × families × seeds × fractions
     assert set(long.loc[long["sweep"] == "relative", "gamma_ft"]) == {1.0}
 
 
 def test_summary_counts_runs_per_cell():
-    s = figures.summary(figures.sweep_rows(fake_ft(), BASE, SWEEPS), "steps_to_generalise")
+    s = deep_summary(sweep_rows(fake_ft(), BASE, SWEEPS), figures.CELL, "steps_to_generalise")
     assert (s["n_runs"] == 3).all() and (s["n_finite"] == 2).all()
     assert s.loc[s["ft_train_frac"] == 0.1, "n_diverged"].eq(1).all()
 
 
 def test_figures_render():
-    long = figures.sweep_rows(fake_ft(), BASE, SWEEPS)
+    long = sweep_rows(fake_ft(), BASE, SWEEPS)
     assert len(figures.acc_vs_frac(long, "relative").axes) == 2  # one panel per family
     assert len(figures.steps_vs_knob(long, 0.9).axes) == 4  # families × sweeps
 
 
 def test_summary_puts_the_probe_beside_each_cell():
-    s = figures.summary(figures.sweep_rows(fake_ft(), BASE, SWEEPS), "test_acc", ["probe_test_acc"])
+    s = deep_summary(sweep_rows(fake_ft(), BASE, SWEEPS), figures.CELL, "test_acc", ["probe_test_acc"])
     assert np.allclose(s["mean"] - s["probe_test_acc"], 0.1) and (s["n_finite"] == 3).all()
 
 

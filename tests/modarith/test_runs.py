@@ -3,6 +3,8 @@
 from pathlib import Path
 
 from ptft import config
+from ptft.deep.knobs import KNOBS
+from ptft.deep.runs import knob_settings, members
 from ptft.modarith import runs
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -11,36 +13,36 @@ SECTION = config.load(ROOT / "config/config.yaml")["modarith"]
 
 def test_knob_settings_are_base_plus_one_knob_at_a_time():
     base = {"alpha_rel": 1.0, "c_pt": 1.0, "gamma_ft": 1.0}
-    s = runs.knob_settings(base, {"r": {"alpha_rel": [0.5, 1.0]}, "g": {"gamma_ft": [0.1, 1.0, 10.0]}})
+    s = knob_settings(base, {"r": {"alpha_rel": [0.5, 1.0]}, "g": {"gamma_ft": [0.1, 1.0, 10.0]}})
     assert len(s) == 4  # base + alpha 0.5 + gamma 0.1 + gamma 10
     assert ((s != 1.0).sum(axis=1) <= 1).all()
 
 
 def test_ft_and_pt_tables():
     pt, ft = runs.tables(SECTION)
-    n_settings = len(runs.knob_settings(SECTION["base"], SECTION["sweeps"]))
+    n_settings = len(knob_settings(SECTION["base"], SECTION["sweeps"]))
     n_swept = len(SECTION["sweep_families"])
     n_rows = (n_swept * n_settings + len(SECTION["families"]) - n_swept)  # the others run the base only
     assert len(ft) == n_rows * len(SECTION["seeds"]) * len(SECTION["ft_train_frac"])
-    assert (ft.loc[~ft["family"].isin(SECTION["sweep_families"]), list(runs.KNOBS)] == 1.0).all().all()
-    assert ft["run_id"].is_unique and pt["pt_run_id"].is_unique
-    assert set(ft["pt_run_id"]) == set(pt["pt_run_id"])
+    assert (ft.loc[~ft["family"].isin(SECTION["sweep_families"]), list(KNOBS)] == 1.0).all().all()
+    assert ft["ft_id"].is_unique and pt["pt_id"].is_unique
+    assert set(ft["pt_id"]) == set(pt["pt_id"])
     # γ_ft does not change pretraining, and families with the same PT task share their PT runs.
     swept = {SECTION["families"][f]["pt_task"] for f in SECTION["sweep_families"]}
     other = {spec["pt_task"] for spec in SECTION["families"].values()} - swept
-    n_pt_knobs = len(runs.knob_settings(SECTION["base"], SECTION["sweeps"])[["alpha_rel", "c_pt"]].drop_duplicates())
+    n_pt_knobs = len(knob_settings(SECTION["base"], SECTION["sweeps"])[["alpha_rel", "c_pt"]].drop_duplicates())
     assert len(pt) == (len(swept) * n_pt_knobs + len(other)) * len(SECTION["seeds"])
     assert (ft.groupby("ft_job")["ft_train_frac"].nunique() == 1).all()
     assert (ft.groupby("ft_job")["family"].nunique() == 1).all()
 
 
 def test_ids_are_stable_functions_of_the_parameters():
-    assert runs.tables(SECTION)[1]["run_id"].tolist() == runs.tables(dict(SECTION))[1]["run_id"].tolist()
+    assert runs.tables(SECTION)[1]["ft_id"].tolist() == runs.tables(dict(SECTION))[1]["ft_id"].tolist()
     changed = {**SECTION, "seeds": [99]}
-    assert not set(runs.tables(changed)[1]["run_id"]) & set(runs.tables(SECTION)[1]["run_id"])
+    assert not set(runs.tables(changed)[1]["ft_id"]) & set(runs.tables(SECTION)[1]["ft_id"])
 
 
 def test_members_are_plain_dicts_of_one_job():
     pt, _ = runs.tables(SECTION)
-    rows = runs.members(pt, "pt_job", "add")
+    rows = members(pt, "pt_job", "add", "pt_id")
     assert rows and all(r["pt_task"] == "add" and isinstance(r["seed"], int) for r in rows)

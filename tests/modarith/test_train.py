@@ -39,9 +39,9 @@ def round_trip(tmp_path):
 def test_round_trip_lowers_the_loss_and_is_deterministic(tmp_path):
     torch.set_num_threads(1)
     states, pt_table, ft_table = round_trip(tmp_path / "a")
-    evals = jobs.evals_table(tmp_path / "a" / "ft")
-    first = evals[evals["step"] == evals["step"].min()].set_index("run_id")["train_loss"]
-    assert (ft_table.set_index("run_id")["train_loss"] < first).all()
+    evals = jobs.evals_table(tmp_path / "a" / "ft", "ft_id")
+    first = evals[evals["step"] == evals["step"].min()].set_index("ft_id")["train_loss"]
+    assert (ft_table.set_index("ft_id")["train_loss"] < first).all()
     assert (pt_table["train_loss"] < math.log(P)).all()  # below chance-level cross-entropy
     assert not ft_table["diverged"].any() and (ft_table["steps"] == SETTINGS["ft"]["steps"]).all()
     states2, pt2, ft2 = round_trip(tmp_path / "b")
@@ -94,7 +94,7 @@ def test_resume_equals_an_uninterrupted_run(tmp_path):
     ens2, status2 = fit(members(seeds, [1.0, 2.0]), seeds, tmp_path / "resumed")
     assert pd.DataFrame(status).drop(columns="wall_s").equals(pd.DataFrame(status2).drop(columns="wall_s"))
     assert all(torch.equal(a, b) for a, b in zip(ens.stacked, ens2.stacked))
-    steps = jobs.evals_table(tmp_path / "resumed")["step"]
+    steps = jobs.evals_table(tmp_path / "resumed", "ft_id")["step"]
     assert steps.value_counts().eq(len(seeds)).all()  # each evaluation recorded once per member, none twice
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from ptft import config as cfg
+from ptft.deep.runs import members, sweep_rows
 from ptft.vision import runs
 from ptft.vision.config import check_config
 
@@ -21,14 +22,13 @@ def test_default_tables_are_consistent():
     pt, ft = runs.pt_table(s), runs.ft_table(s)
     assert pt["pt_id"].is_unique and ft["ft_id"].is_unique
     assert set(ft["pt_id"]) == set(pt["pt_id"])
-    # Every sweep's rows are a full grid over seeds and n.
+    # Every sweep's rows are a full grid over seeds and n, one knob moved around the base.
+    long = sweep_rows(ft, s["base"], s["sweeps"])
     for name, sweep in s["sweeps"].items():
-        rows = runs.sweep_rows(ft, s, name)
-        size = len(s["run_datasets"]) * len(s["seeds"]) * len(s["n"])
-        for values in sweep.values():
-            size *= len(values)
-        assert len(rows) == size
-    assert runs.sweep_knob(s, "readout") == "gamma_ft"
+        ((knob, values),) = sweep.items()
+        rows = long[long["sweep"] == name]
+        assert len(rows) == len(s["run_datasets"]) * len(s["seeds"]) * len(s["n"]) * len(values)
+        assert set(rows["knob"]) == {knob}
 
 
 def test_ids_change_with_training_settings_only():
@@ -70,7 +70,9 @@ def test_absolute_scale_at_ft_start_shares_the_pt_checkpoint():
     assert ft.groupby("pt_id")["c_pt"].nunique().max() == len(s["sweeps"]["absolute"]["c_pt"])
     s["policies"]["c_pt"] = "pt_init"
     assert len(runs.pt_table(s)) == len(pt) + len(s["seeds"]) * (len(s["sweeps"]["absolute"]["c_pt"]) - 1)
-    assert all("c_pt" in r for r in runs.job_runs(runs.ft_table(s), runs.pt_table(s)["pt_id"][0], 0))
+    ft = runs.ft_table(s)
+    job = members(ft, "ft_job", ft["ft_job"][0], ["n", "c_pt", "gamma_ft"])
+    assert job and all("c_pt" in r and r["pt_id"] == job[0]["pt_id"] for r in job)
 
 
 @pytest.mark.parametrize("edit,key", [
@@ -80,6 +82,8 @@ def test_absolute_scale_at_ft_start_shares_the_pt_checkpoint():
     (lambda s: s.update(early_layers=["conv9"]), "vision.early_layers"),
     (lambda s: s.update(n=[10, 5000]), "vision.n"),
     (lambda s: s["ensd"].update(sweep="nope"), "vision.ensd.sweep"),
+    (lambda s: s["sweeps"]["relative"].update(alpha_rel=[2.0, 4.0]), "vision.sweeps.relative.alpha_rel"),
+    (lambda s: s["sweeps"]["relative"].update(c_pt=[1.0, 2.0]), "vision.sweeps.relative"),
     (lambda s: s.update(seeds=[1, 1]), "vision.seeds"),
     (lambda s: s["datasets"].pop("mnist"), "vision.run_datasets"),
     (lambda s: s["datasets"]["mnist"].update(source="download"), "vision.datasets.mnist.source"),

@@ -48,7 +48,7 @@ def test_pt_ft_round_trip_lowers_the_loss_and_is_deterministic(data, tmp_path):
     for row in rows:
         losses = history(tmp_path / "first" / "ft" / row["ft_id"] / "history.jsonl")
         assert losses[-1] < losses[0] and not row["diverged"]
-        assert row["n_test"] == 8 and 0.0 <= row["test_acc"] <= 1.0 and 0.0 <= row["probe_acc"] <= 1.0
+        assert row["n_test"] == 8 and 0.0 <= row["test_acc"] <= 1.0 and 0.0 <= row["probe_test_acc"] <= 1.0
         assert not (tmp_path / "first" / "ft" / row["ft_id"] / "checkpoint.pt").exists()
     assert {(r["ft_id"], r["layer"]) for r in ensd} == {(i, l) for i in "ab" for l in ("layer1", "layer4")}
     assert all(0.0 < r["ensd"] <= min(r["pr_pre"], r["pr_post"]) * (1 + 1e-6) for r in ensd)

@@ -3,6 +3,9 @@ from pathlib import Path
 
 import ptft.config
 import ptft.provenance
+from ptft.deep.runs import members
+from ptft.modarith import runs as modarith_runs
+from ptft.vision import runs as vision_runs
 
 ROOT = Path(workflow.basedir)
 
@@ -23,9 +26,60 @@ wildcard_constraints:
     dataset=r"[a-z0-9_]+",
     sweep=r"[a-z_]+",
     ext=r"pdf|png",
-    pt_id=r"[^/]+",
+    pt_id=r"[0-9a-f]+",
     pt_job=r"[^/]+",
-    ft_job=r"[0-9]+",
+    ft_job=r"[0-9a-f]+(-[0-9]+)?",
+
+
+# Run tables of the deep arms (ptft.deep.runs): one row per PT run (pt_id) and per FT run (ft_id), each naming the
+# job that runs it (vision: one PT run per job, FT jobs `ft_job`; modarith: ensembles `pt_job`, `ft_job`).
+VISION = config["vision"]
+VISION_PT = vision_runs.pt_table(VISION).set_index("pt_id", drop=False)
+VISION_FT = vision_runs.ft_table(VISION)
+VISION_JOBS = vision_runs.ft_jobs(VISION).set_index("ft_job", drop=False)
+MODARITH = config["modarith"]
+MODARITH_PT, MODARITH_FT = modarith_runs.tables(MODARITH)
+
+
+def get_vision_pt_run(wildcards):
+    """The PT run of a vision_pretrain job, as a plain dict."""
+    return VISION_PT.loc[wildcards.pt_id].to_dict()
+
+
+def get_vision_ft_runs(wildcards):
+    """The FT runs of a vision_finetune job, in the order they run."""
+    return members(VISION_FT, "ft_job", wildcards.ft_job, ["n", "c_pt", "gamma_ft"])
+
+
+def get_vision_pt_id(wildcards):
+    """The PT checkpoint a vision FT job starts from."""
+    return VISION_JOBS.loc[wildcards.ft_job, "pt_id"]
+
+
+def get_vision_pt_model(wildcards):
+    return (
+        f"results/vision/pt/{wildcards.dataset}/{get_vision_pt_id(wildcards)}/model.pt"
+    )
+
+
+def get_modarith_members(phase):
+    """Input function: the members of a modarith PT or FT job (phase "pt" or "ft")."""
+    table, order = (MODARITH_PT, "pt_id") if phase == "pt" else (MODARITH_FT, "ft_id")
+    return lambda wildcards: members(
+        table, f"{phase}_job", wildcards[f"{phase}_job"], order
+    )
+
+
+def get_modarith_workdir(phase, settings):
+    """Input function: a modarith job's checkpoint folder, keyed by its settings and members (never a stale resume)."""
+    job_members = get_modarith_members(phase)
+    return lambda wildcards: modarith_runs.workdir(
+        phase, wildcards[f"{phase}_job"], settings, job_members(wildcards)
+    )
+
+
+def get_modarith_pt_model(wildcards):
+    return modarith_runs.pt_model(MODARITH_FT, wildcards.ft_job)
 
 
 # Each stage registers its final outputs here under its arm's name; `rule all` builds the enabled arms.

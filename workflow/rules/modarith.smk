@@ -1,7 +1,7 @@
 # Modular-arithmetic Transformers (REFERENCE §5 [ours]; protocol: workflow/report/modarith_protocol.rst):
 # one PT job per PT task and one FT job per (family, ft_train_frac), each an ensemble of runs -> tidy
-# tables -> figures. Run ids come from ptft.modarith.runs; paths are functions of the ids.
-from ptft.modarith import runs as modarith_runs
+# tables -> figures. Run tables and input functions: common.smk; paths are functions of the job ids.
+from ptft.modarith import figures as modarith_figures
 
 
 localrules:
@@ -10,8 +10,6 @@ localrules:
     modarith_figures,
 
 
-MODARITH = config["modarith"]
-MODARITH_PT, MODARITH_FT = modarith_runs.tables(MODARITH)
 MODARITH_RES = MODARITH["resources"]
 # What a training job needs from the config (the members come from the run tables).
 MODARITH_SETTINGS = {
@@ -58,22 +56,16 @@ rule modarith_pretrain:
         mem_mb=MODARITH_RES["mem_mb"],
         runtime=MODARITH_RES["runtime"],
     params:
-        members=lambda w: modarith_runs.members(MODARITH_PT, "pt_job", w.pt_job),
+        members=get_modarith_members("pt"),
         settings=MODARITH_SETTINGS,
-        device=MODARITH["compute"]["device"],
-        workdir=lambda w: modarith_runs.workdir(
-            "pt",
-            w.pt_job,
-            MODARITH_SETTINGS,
-            modarith_runs.members(MODARITH_PT, "pt_job", w.pt_job),
-        ),
+        workdir=get_modarith_workdir("pt", MODARITH_SETTINGS),
     script:
         "../scripts/modarith_pretrain.py"
 
 
 rule modarith_finetune:
     input:
-        model=lambda w: modarith_runs.pt_model(MODARITH_FT, w.ft_job),
+        model=get_modarith_pt_model,
     output:
         runs="results/modarith/ft/{ft_job}/runs.csv",
         evals="results/modarith/ft/{ft_job}/evals.csv",
@@ -81,9 +73,6 @@ rule modarith_finetune:
         "logs/modarith/ft/{ft_job}.log",
     benchmark:
         "benchmarks/modarith/ft/{ft_job}.tsv"
-    # FT job ids are hex run-table ids (ptft.grid.with_ids); the global constraint is for the vision arm's numbers.
-    wildcard_constraints:
-        ft_job=r"[0-9a-f]+",
     conda:
         ENV
     threads: MODARITH["compute"]["threads"]
@@ -92,15 +81,9 @@ rule modarith_finetune:
         mem_mb=MODARITH_RES["mem_mb"],
         runtime=MODARITH_RES["runtime"],
     params:
-        members=lambda w: modarith_runs.members(MODARITH_FT, "ft_job", w.ft_job),
+        members=get_modarith_members("ft"),
         settings=MODARITH_SETTINGS,
-        device=MODARITH["compute"]["device"],
-        workdir=lambda w: modarith_runs.workdir(
-            "ft",
-            w.ft_job,
-            MODARITH_SETTINGS,
-            modarith_runs.members(MODARITH_FT, "ft_job", w.ft_job),
-        ),
+        workdir=get_modarith_workdir("ft", MODARITH_SETTINGS),
     script:
         "../scripts/modarith_finetune.py"
 
@@ -137,8 +120,8 @@ rule modarith_collect:
     conda:
         ENV
     params:
-        ft_run_ids=list(MODARITH_FT["run_id"]),
-        pt_run_ids=list(MODARITH_PT["pt_run_id"]),
+        ft_ids=list(MODARITH_FT["ft_id"]),
+        pt_ids=list(MODARITH_PT["pt_id"]),
     script:
         "../scripts/modarith_collect.py"
 
@@ -200,9 +183,7 @@ rule modarith_figures:
         sweeps=MODARITH["sweeps"],
         generalise_acc=MODARITH["generalise_acc"],
         families=list(MODARITH["families"]),
-        note=MODARITH["figure_note"],
+        note=modarith_figures.scale_note(MODARITH),
         pt_train_frac=MODARITH["pt_train_frac"],
-        scale={k: MODARITH[k] for k in ("p", "seeds", "model")}
-        | {"pt_steps": MODARITH["pt"]["steps"], "ft_steps": MODARITH["ft"]["steps"]},
     script:
         "../scripts/modarith_figures.py"

@@ -1,7 +1,7 @@
-# Vision arm (REFERENCE §5): data -> one PT job per (dataset, seed, alpha_rel, c_pt) -> FT batched per PT
-# checkpoint -> tidy tables -> figures. Run ids come from ptft.vision.runs; paths are functions of the ids.
+# Vision arm (REFERENCE §5): data -> one PT job per PT run (pt_id) -> FT jobs (ft_job) of the runs of one PT
+# checkpoint -> tidy tables -> figures. Run tables and input functions: common.smk; paths are functions of the ids.
 from ptft.vision import model as vision_model
-from ptft.vision import runs as vision_runs
+from ptft.vision import results as vision_results
 
 
 localrules:
@@ -11,17 +11,6 @@ localrules:
     vision_ensd_figure,
 
 
-VISION = config["vision"]
-VISION_PT = vision_runs.pt_table(VISION).set_index("pt_id", drop=False)
-VISION_FT = vision_runs.ft_table(VISION)
-VISION_JOBS = vision_runs.ft_jobs(VISION)
-# What collect and figure jobs read: the section without how jobs compute, so editing `compute` or `resources`
-# reruns no table or figure.
-VISION_RESULTS = {
-    k: v
-    for k, v in VISION.items()
-    if k not in ("compute", "resources", "download_timeout_s")
-}
 VISION_RES = VISION["resources"]
 VISION_FIGS = "results/vision/figures"
 if "vision" in config["arms"]:
@@ -84,7 +73,7 @@ rule vision_pretrain:
         mem_mb=VISION_RES["mem_mb"],
         runtime=VISION_RES["runtime"],
     params:
-        run=lambda w: VISION_PT.loc[w.pt_id].to_dict(),
+        run=get_vision_pt_run,
         pt=VISION["pt"],
         stem=VISION["stem"],
         relative_prefixes=vision_model.relative_prefixes(
@@ -98,16 +87,14 @@ rule vision_pretrain:
 rule vision_finetune:
     input:
         data="resources/vision/{dataset}/prepared.pt",
-        model="results/vision/pt/{dataset}/{pt_id}/model.pt",
+        model=get_vision_pt_model,
     output:
-        runs="results/vision/ft/{dataset}/{pt_id}/job{ft_job}.csv",
-        ensd="results/vision/ft/{dataset}/{pt_id}/job{ft_job}_ensd.csv",
+        runs="results/vision/ft/{dataset}/{ft_job}.csv",
+        ensd="results/vision/ft/{dataset}/{ft_job}_ensd.csv",
     log:
-        "logs/vision/ft/{dataset}/{pt_id}_job{ft_job}.log",
+        "logs/vision/ft/{dataset}/{ft_job}.log",
     benchmark:
-        "benchmarks/vision/ft/{dataset}/{pt_id}_job{ft_job}.tsv"
-    wildcard_constraints:
-        ft_job="[0-9]+",
+        "benchmarks/vision/ft/{dataset}/{ft_job}.tsv"
     conda:
         ENV
     threads: VISION["compute"]["threads"]
@@ -116,13 +103,13 @@ rule vision_finetune:
         mem_mb=VISION_RES["mem_mb"],
         runtime=VISION_RES["runtime"],
     params:
-        runs=lambda w: vision_runs.job_runs(VISION_FT, w.pt_id, w.ft_job),
-        seed=lambda w: int(VISION_PT.loc[w.pt_id, "seed"]),
+        runs=get_vision_ft_runs,
+        seed=lambda w: int(VISION_PT.loc[get_vision_pt_id(w), "seed"]),
         ft=VISION["ft"],
         stem=VISION["stem"],
         policies=VISION["policies"],
         ensd=VISION["ensd"],
-        workdir=lambda w: f"results/vision/.work/{w.dataset}/{w.pt_id}/ft",
+        workdir=lambda w: f"results/vision/.work/{w.dataset}/{get_vision_pt_id(w)}/ft",
     script:
         "../scripts/vision_finetune.py"
 
@@ -130,14 +117,16 @@ rule vision_finetune:
 rule vision_collect:
     input:
         runs=expand(
-            "results/vision/ft/{dataset}/{pt_id}/job{ft_job}.csv",
+            "results/vision/ft/{dataset}/{ft_job}.csv",
             zip,
-            **VISION_JOBS.to_dict("list"),
+            dataset=VISION_JOBS["dataset"],
+            ft_job=VISION_JOBS["ft_job"],
         ),
         ensd=expand(
-            "results/vision/ft/{dataset}/{pt_id}/job{ft_job}_ensd.csv",
+            "results/vision/ft/{dataset}/{ft_job}_ensd.csv",
             zip,
-            **VISION_JOBS.to_dict("list"),
+            dataset=VISION_JOBS["dataset"],
+            ft_job=VISION_JOBS["ft_job"],
         ),
         pt=expand(
             "results/vision/pt/{dataset}/{pt_id}/metrics.json",
@@ -155,7 +144,8 @@ rule vision_collect:
     conda:
         ENV
     params:
-        section=VISION_RESULTS,
+        ft_ids=list(VISION_FT["ft_id"]),
+        pt_ids=list(VISION_PT["pt_id"]),
     script:
         "../scripts/vision_collect.py"
 
@@ -176,7 +166,9 @@ rule vision_figure:
     conda:
         ENV
     params:
-        section=VISION_RESULTS,
+        base=VISION["base"],
+        sweeps=lambda w: {w.sweep: VISION["sweeps"][w.sweep]},
+        note=vision_results.scale_note(VISION),
     script:
         "../scripts/vision_figure.py"
 
@@ -198,6 +190,9 @@ rule vision_ensd_figure:
     conda:
         ENV
     params:
-        section=VISION_RESULTS,
+        base=VISION["base"],
+        sweeps={VISION["ensd"]["sweep"]: VISION["sweeps"][VISION["ensd"]["sweep"]]},
+        layers=VISION["ensd"]["layers"],
+        note=vision_results.scale_note(VISION),
     script:
         "../scripts/vision_ensd_figure.py"

@@ -2,17 +2,17 @@
 
 import pandas as pd
 
+from ptft.deep.runs import sweep_rows
 from ptft.modarith import figures
 from ptft.provenance import tracked
 
 with tracked(snakemake) as prov:
     p, out = snakemake.params, snakemake.output
     ft = pd.read_csv(snakemake.input.finetune)
-    long = figures.sweep_rows(ft, dict(p.base), dict(p.sweeps))
-    note = " · ".join(s for s in (p.note, figures.scale_note(dict(p.scale))) if s)
+    long = sweep_rows(ft, dict(p.base), dict(p.sweeps))
     for i, name in enumerate(p.sweeps):  # out.acc is expand(sweep, ext=[pdf, png]): two paths per sweep
-        figures.save(figures.acc_vs_frac(long, name, list(p.families)), out.acc[2 * i : 2 * i + 2], note=note)
-    figures.save(figures.steps_vs_knob(long, p.generalise_acc, list(p.families)), list(out.steps), note=note)
+        figures.save(figures.acc_vs_frac(long, name, list(p.families)), out.acc[2 * i : 2 * i + 2], note=p.note)
+    figures.save(figures.steps_vs_knob(long, p.generalise_acc, list(p.families)), list(out.steps), note=p.note)
     evals = pd.read_csv(snakemake.input.pretrain_evals)
-    figures.save(figures.pt_grokking(evals, dict(p.base), p.pt_train_frac), list(out.grokking), note=note)
+    figures.save(figures.pt_grokking(evals, dict(p.base), p.pt_train_frac), list(out.grokking), note=p.note)
     prov.update(seeds=sorted(int(s) for s in ft["seed"].unique()), data_source="generated")

@@ -1,6 +1,6 @@
 """One FT job: every member of one (family, ft_train_frac) fine-tuned from its PT member as one ensemble."""
 
-from ptft import io, threads
+from ptft import io
 from ptft.deep import device as devices
 from ptft.deep.trainer import load_state
 from ptft.modarith import jobs
@@ -9,11 +9,10 @@ from ptft.provenance import tracked
 
 # The GPU slot comes first, so CUDA starts on this job's own device (a no-op without CUDA or under Slurm).
 with tracked(snakemake) as prov, gpu_slot(snakemake.resources.get("gpu", 0)):
-    threads.pin(snakemake.threads)
     p, out = snakemake.params, snakemake.output
-    device = devices.pick(p.device)
+    device = devices.setup(snakemake.config["modarith"]["compute"], snakemake.threads)
     pt_states = load_state(snakemake.input.model)
     table = jobs.finetune(list(p.members), dict(p.settings), pt_states, workdir=p.workdir, device=device)
     io.write_csv(out.runs, table)
-    io.write_csv(out.evals, jobs.evals_table(p.workdir))
+    io.write_csv(out.evals, jobs.evals_table(p.workdir, "ft_id"))
     prov.update(seeds=sorted({m["seed"] for m in p.members}), device=str(device), data_source="generated")

@@ -1,7 +1,9 @@
-"""Summary tables of the FT runs (mean, 95% CI and n per cell, probe baseline beside) and of the PT runs."""
+"""Summary tables of the FT runs (mean, 95% CI and n_runs per cell, probe baseline beside) and of the PT runs."""
 
 import pandas as pd
 
+from ptft.deep.results import summary
+from ptft.deep.runs import sweep_rows
 from ptft.modarith import figures
 from ptft.provenance import tracked
 from ptft.tables import write_table
@@ -11,14 +13,15 @@ BASELINES = ["probe_test_acc", "pt_ft_task_acc", "pt_retained_acc"]
 with tracked(snakemake) as prov:
     p, inp, out = snakemake.params, snakemake.input, snakemake.output
     ft, ops = pd.read_csv(inp.finetune), pd.read_csv(inp.pretrain_ops)
-    long = figures.sweep_rows(ft, dict(p.base), dict(p.sweeps))
-    write_table(figures.summary(long, "test_acc", BASELINES), out.summary,
+    long = sweep_rows(ft, dict(p.base), dict(p.sweeps))
+    write_table(summary(long, figures.CELL, "test_acc", BASELINES), out.summary,
                 caption="FT test accuracy per family, sweep, knob value and FT fraction (mean ± Student-t 95% CI, "
-                "n runs); beside it the means of the linear probe of the frozen PT model (probe_test_acc), the PT "
+                "n_runs); beside it the means of the linear probe of the frozen PT model (probe_test_acc), the PT "
                 "model's own accuracy on the FT task (pt_ft_task_acc) and the PT task's accuracy of the fine-tuned "
                 "body read by the PT readout (pt_retained_acc).")
-    write_table(figures.summary(long, "steps_to_generalise"), out.generalise,
-                caption="FT steps until test accuracy ≥ generalise_acc (runs that never got there: n − n_finite).")
+    write_table(summary(long, figures.CELL, "steps_to_generalise"), out.generalise,
+                caption="FT steps until test accuracy ≥ generalise_acc (runs that never got there: n_runs − "
+                "n_finite).")
     write_table(figures.pt_summary(ops), out.pretrain,
                 caption="PT test accuracy on the symmetric-held-out pairs, per PT task, operation and knobs "
                 "(mean ± Student-t 95% CI over seeds, n_runs, worst run).")

@@ -1,20 +1,24 @@
-"""Join every FT job's results with the run table: results/vision/{finetune,ensd,pretrain}.csv + run status."""
+"""Every FT job's results checked against the run table: results/vision/{finetune,ensd,pretrain}.csv + run status."""
 
 import pandas as pd
 
 from ptft import io
+from ptft.collect import check_complete
+from ptft.deep.results import gather, summary
 from ptft.provenance import tracked
 from ptft.tables import write_table
-from ptft.vision import figures, results
+from ptft.vision import results
 
 with tracked(snakemake) as prov:
-    section, inp, out = snakemake.params.section, snakemake.input, snakemake.output
-    finetune = results.finetune_table(section, pd.concat(map(pd.read_csv, inp.runs), ignore_index=True))
-    ensd = results.ensd_table(finetune, pd.concat(map(pd.read_csv, inp.ensd), ignore_index=True))
-    pretrain = pd.DataFrame([io.read_json(p) for p in inp.pt]).drop(columns=["ft_classes", "pt_classes"])
+    p, inp, out = snakemake.params, snakemake.input, snakemake.output
+    finetune = results.finetune_table(gather(inp.runs, p.ft_ids, key="ft_id", what="vision FT runs"))
+    ensd = results.ensd_table(finetune, gather(inp.ensd, p.ft_ids, key="ft_id", what="vision ENSD runs",
+                                               one_per_id=False))
+    pretrain = pd.DataFrame([io.read_json(path) for path in inp.pt]).drop(columns=["ft_classes", "pt_classes"])
+    check_complete(pretrain, pd.DataFrame({"pt_id": p.pt_ids}), key="pt_id", what="vision PT runs")
     io.write_csv(out.finetune, finetune)
     io.write_csv(out.ensd, ensd)
     io.write_csv(out.pretrain, pretrain)
-    status = figures.summary(finetune, results.KEYS).assign(data_source=results.data_source(finetune))
+    status = summary(finetune, results.KEYS).assign(data_source=results.data_source(finetune))
     write_table(status, out.status, caption="Vision FT runs per cell", note=results.source_note(finetune))
     prov.update(seeds=sorted(set(finetune["seed"])), data_source=results.data_source(finetune))

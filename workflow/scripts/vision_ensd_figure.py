@@ -3,20 +3,21 @@
 import pandas as pd
 
 from ptft import plotting
+from ptft.deep.results import summary
+from ptft.deep.runs import sweep_rows
 from ptft.provenance import tracked
 from ptft.tables import write_table
-from ptft.vision import figures, results, runs
+from ptft.vision import figures, results
 
 with tracked(snakemake) as prov:
-    section, out = snakemake.params.section, snakemake.output
-    sweep = section["ensd"]["sweep"]
-    df = runs.sweep_rows(pd.read_csv(snakemake.input.ensd), section, sweep)
-    knob = runs.sweep_knob(section, sweep)
-    stats = figures.summary(df, ["dataset", "layer", knob, "n"], "ensd")
-    source = results.data_source(df)
+    p, out = snakemake.params, snakemake.output
+    (sweep,) = p.sweeps
+    long = sweep_rows(pd.read_csv(snakemake.input.ensd), dict(p.base), dict(p.sweeps))
+    source = results.data_source(long)
+    stats = summary(long, ["dataset", "layer", "knob", "value", "n"], "ensd")
     write_table(stats.assign(data_source=source), out.table, caption=f"ENSD per layer, sweep {sweep}",
-                note=results.source_note(df))
-    plotting.save(figures.ensd_vs_n(stats, knob, section["ensd"]["layers"]), [out.pdf, out.png],
-                  data_source=source, note=results.scale_note(section))
-    results.warn_if_synthetic(df, "results/vision ENSD")
-    prov.update(seeds=sorted(set(df["seed"])), data_source=source)
+                note=results.source_note(long))
+    plotting.save(figures.ensd_vs_n(long, sweep, list(p.layers)), [out.pdf, out.png], data_source=source,
+                  note=p.note)
+    results.warn_if_synthetic(long, "results/vision ENSD")
+    prov.update(seeds=sorted(set(long["seed"])), data_source=source)

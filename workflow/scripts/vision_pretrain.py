@@ -2,20 +2,18 @@
 
 from pathlib import Path
 
-import torch
 
 from ptft import io
+from ptft.deep import device as devices
 from ptft.gpu_slots import gpu_slot
 from ptft.provenance import sha256, tracked
 from ptft.vision import data, train
 
 # The GPU slot comes first, so CUDA starts on this job's own device (a no-op without CUDA or under Slurm).
 with tracked(snakemake) as prov, gpu_slot(snakemake.resources.get("gpu", 0)):
-    torch.set_num_threads(snakemake.threads)
-    p, out = snakemake.params, snakemake.output
-    # How the job computes (device, threads, bf16, batch of evaluation) comes from the config, not from params:
-    # it changes no result beyond rounding, so editing it must not rerun trainings, tables or figures.
-    runtime = train.runtime_from(snakemake.config["vision"]["compute"])
+    p, out, compute = snakemake.params, snakemake.output, snakemake.config["vision"]["compute"]
+    # How the job computes comes from the config, not from params: editing it must rerun nothing (ptft.deep.device).
+    runtime = train.runtime_from(compute, devices.setup(compute, snakemake.threads))
     prepared = data.load_prepared(snakemake.input.data, runtime.device)
     workdir = Path(p.workdir) / sha256(snakemake.input.data)[:12]  # new data never resumes an old checkpoint
     # c_pt is a PT key only where it scales the PT init (policy pt_init); under ft_start the PT init is unscaled.

@@ -1,6 +1,7 @@
 """Cross-field checks of the `modarith` config section that the JSON schema cannot state."""
 
 from ptft.config import ConfigError
+from ptft.deep.runs import check_sweeps
 from ptft.modarith import tasks
 
 
@@ -42,9 +43,4 @@ def check_config(section: dict) -> None:
     unknown = set(section.get("sweep_families", ())) - set(section["families"])
     if unknown:
         raise ConfigError(f"modarith.sweep_families: {sorted(unknown)} are not families of modarith.families")
-    base = section["base"]
-    for name, sweep in section["sweeps"].items():
-        (knob, values), = sweep.items()
-        if base[knob] not in values:
-            raise ConfigError(f"modarith.sweeps.{name}.{knob}: {values} lacks the base value {base[knob]}; "
-                              "expected the base in every sweep (the curves of a figure share it)")
+    check_sweeps("modarith", section["base"], section["sweeps"])

@@ -13,8 +13,8 @@ import torch
 from ptft.modarith import probe, tasks
 from ptft.modarith import train as tr
 
-EVAL_COLUMNS = ["step", "run_id", "train_loss", "train_acc", "test_loss", "test_acc"]
-OP_COLUMNS = ["pt_run_id", "op", "test_acc"]
+EVAL_COLUMNS = ["step", "run_id", "train_loss", "train_acc", "test_loss", "test_acc"]  # run_id: the member's id
+OP_COLUMNS = ["pt_id", "op", "test_acc"]
 
 
 def _schedule(settings: dict, phase: str) -> dict:
@@ -38,35 +38,35 @@ def _data(settings: dict, rows, task_key: str, part: str, ft_train_frac: float):
 
 
 def pretrain(members: list[dict], settings: dict, *, workdir, device) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
-    """Pretrain every member; returns ({pt_run_id: state_dict}, one status row per member, one row per member and
+    """Pretrain every member; returns ({pt_id: state_dict}, one status row per member, one row per member and
     operation of its PT task with the final test accuracy on that operation alone)."""
     p, arch = settings["p"], settings["model"]
     models = [tr.pt_member(p, arch, seed=r["seed"], alpha_rel=r["alpha_rel"], c_pt=r["c_pt"],
                            early_prefixes=settings["early_layers"]) for r in members]
-    ids = [r["pt_run_id"] for r in members]
+    ids = [r["pt_id"] for r in members]
     # ft_train_frac is irrelevant to the PT split; pt_train_frac keeps split()'s nesting check satisfied.
     frac = settings["pt_train_frac"]
     ens, status = tr.train(models, run_ids=ids, train_data=_data(settings, members, "pt_task", "pt_train", frac),
                            test_data=_data(settings, members, "pt_task", "test", frac), workdir=workdir,
                            device=device, progress_desc="pretrain", **_schedule(settings, "pt"))
     states = {run_id: {n: t.cpu() for n, t in ens.member_state(e).items()} for e, run_id in enumerate(ids)}
-    return states, _table(members, status, "pt_run_id"), op_accuracy(members, settings, states)
+    return states, _table(members, status, "pt_id"), op_accuracy(members, settings, states)
 
 
 def op_accuracy(members: list[dict], settings: dict, states: dict) -> pd.DataFrame:
     """Test accuracy of each PT model on each operation of its PT task (the mixture's mean hides a weak one)."""
     rows = []
     for r in members:
-        model, test = _model(settings, states[r["pt_run_id"]], r["seed"]), _split(settings, r["seed"], 0.0)["test"]
+        model, test = _model(settings, states[r["pt_id"]], r["seed"]), _split(settings, r["seed"], 0.0)["test"]
         for op in tasks.task_ops(r["pt_task"]):
             x, y = tasks.dataset(settings["p"], op, test)
-            rows.append({"pt_run_id": r["pt_run_id"], "op": op, "test_acc": probe.head_accuracy(
+            rows.append({"pt_id": r["pt_id"], "op": op, "test_acc": probe.head_accuracy(
                 model, model.unembed.weight, x, y)})
     return pd.DataFrame(rows, columns=OP_COLUMNS)
 
 
 def finetune(members: list[dict], settings: dict, pt_states: dict, *, workdir, device) -> pd.DataFrame:
-    """Fine-tune every member from its PT state (`pt_states[pt_run_id]`); one result row per member, with its
+    """Fine-tune every member from its PT state (`pt_states[pt_id]`); one result row per member, with its
     baselines: the probe (the same fresh readout trained on the frozen body), the PT model's own accuracy on the FT
     task, and the PT task's accuracy of the fine-tuned body read by the PT readout (did the features survive?)."""
     p, arch = settings["p"], settings["model"]
@@ -74,17 +74,17 @@ def finetune(members: list[dict], settings: dict, pt_states: dict, *, workdir, d
     if len(fracs) != 1:
         raise ValueError(f"an FT job holds one ft_train_frac (equal data sizes), got {sorted(fracs)}")
     frac = fracs.pop()
-    models = [tr.ft_member(p, arch, pt_states[r["pt_run_id"]], seed=r["seed"], gamma_ft=r["gamma_ft"],
+    models = [tr.ft_member(p, arch, pt_states[r["pt_id"]], seed=r["seed"], gamma_ft=r["gamma_ft"],
                            head=settings["head"]) for r in members]
     train_data = _data(settings, members, "ft_task", "ft_train", frac)
     test_data = _data(settings, members, "ft_task", "test", frac)
     baselines = pt_baselines(members, settings, models, pt_states, train_data, test_data)
-    ens, status = tr.train(models, run_ids=[r["run_id"] for r in members], train_data=train_data,
+    ens, status = tr.train(models, run_ids=[r["ft_id"] for r in members], train_data=train_data,
                            test_data=test_data, workdir=workdir, device=device, progress_desc="finetune",
                            **_schedule(settings, "ft"))
-    retained = [_retained(settings, r, ens.member_state(e), pt_states[r["pt_run_id"]], frac)
+    retained = [_retained(settings, r, ens.member_state(e), pt_states[r["pt_id"]], frac)
                 for e, r in enumerate(members)]
-    return _table(members, status, "run_id").assign(n_train=tasks.n_pairs(p, frac), pt_retained_acc=retained,
+    return _table(members, status, "ft_id").assign(n_train=tasks.n_pairs(p, frac), pt_retained_acc=retained,
                                                     **baselines)
 
 
@@ -102,7 +102,7 @@ def pt_baselines(members: list[dict], settings: dict, models, pt_states: dict, t
     acc = probe.fit(torch.stack(feats["train"]), torch.stack(labels["train"]), torch.stack(feats["test"]),
                     torch.stack(labels["test"]), torch.stack([m.get_parameter(head).detach() for m in models]),
                     **schedule)
-    own = [probe.head_accuracy(m, pt_states[r["pt_run_id"]][head], x, y)
+    own = [probe.head_accuracy(m, pt_states[r["pt_id"]][head], x, y)
            if r["ft_task"] in tasks.task_ops(r["pt_task"]) else np.nan
            for m, r, (x, y) in zip(models, members, test_data)]
     return {"probe_train_acc": acc["train_acc"], "probe_test_acc": acc["test_acc"], "pt_ft_task_acc": own}
@@ -122,9 +122,12 @@ def _table(members: list[dict], status: list[dict], key: str) -> pd.DataFrame:
     return pd.DataFrame(members).merge(st, on=key, validate="one_to_one")
 
 
-def evals_table(workdir) -> pd.DataFrame:
-    """The per-member evaluation history (evals.jsonl of the job's work folder) as a tidy table."""
+def evals_table(workdir, key: str) -> pd.DataFrame:
+    """The per-member evaluation history (evals.jsonl of the job's work folder) as a tidy table, the member's id
+    named `key` (pt_id or ft_id)."""
     path = Path(workdir) / "evals.jsonl"
     if not path.exists() or not path.read_text().strip():
-        return pd.DataFrame(columns=EVAL_COLUMNS)
-    return pd.read_json(path, lines=True)[EVAL_COLUMNS]
+        table = pd.DataFrame(columns=EVAL_COLUMNS)
+    else:
+        table = pd.read_json(path, lines=True)[EVAL_COLUMNS]
+    return table.rename(columns={"run_id": key})

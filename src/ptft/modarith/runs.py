@@ -1,31 +1,23 @@
 """Run tables of the modarith arm: the config's grid expanded into PT runs, FT runs and the jobs that batch them.
 
-Knob settings: the `base` setting plus, for each named sweep, the base with that sweep's one knob changed
-(one-at-a-time sweeps, as the figures plot one knob at a time). PT runs depend on (pt_task, seed, alpha_rel,
-c_pt) only, so families that pretrain on the same task share them and γ_ft never re-runs a pretraining.
+The shared design (ptft.deep.runs): knob settings one sweep at a time around `base`, `pt_id` / `ft_id` per run,
+`pt_job` / `ft_job` per scheduled job. Here a PT job is one PT task (an ensemble of its members) and an FT job one
+(family, ft_train_frac). PT runs depend on (pt_task, seed, alpha_rel, c_pt) only, so families that pretrain on the
+same task share them and γ_ft never re-runs a pretraining.
 """
 
 import pandas as pd
 
 from ptft import grid
-from ptft.deep.knobs import KNOBS  # (one definition for both deep arms)
+from ptft.deep.knobs import KNOBS
+from ptft.deep.runs import knob_settings
 
 PT_KEYS = ("pt_task", "seed", "alpha_rel", "c_pt")
 
 
-def knob_settings(base: dict, sweeps: dict) -> pd.DataFrame:
-    """One row per distinct knob setting: the base, and the base with the knob of one sweep changed.
-
-    `sweeps` = {name: {knob: [values]}} (one knob per sweep).
-    """
-    rows = [dict(base)] + [{**base, knob: value} for sweep in sweeps.values()
-                           for knob, values in sweep.items() for value in values]
-    return pd.DataFrame(rows, columns=list(KNOBS)).drop_duplicates(ignore_index=True)
-
-
 def ft_runs(*, p: int, families: dict, seeds, ft_train_frac, base: dict, sweeps: dict,
             sweep_families=None) -> pd.DataFrame:
-    """One row per FT run: family, pt_task, ft_task, seed, knobs, ft_train_frac, run_id, pt_run_id, ft_job.
+    """One row per FT run: family, pt_task, ft_task, seed, knobs, ft_train_frac, ft_id, pt_id, ft_job.
 
     The families in `sweep_families` (None: all) run every knob setting, the others the base only (controls).
     """
@@ -38,15 +30,15 @@ def ft_runs(*, p: int, families: dict, seeds, ft_train_frac, base: dict, sweeps:
              .merge(pd.DataFrame({"seed": list(seeds)}), how="cross")
              .merge(pd.DataFrame({"ft_train_frac": list(ft_train_frac)}), how="cross")
              .assign(p=p))
-    table = grid.with_ids(table, ["p", "family", "pt_task", "ft_task", "seed", *KNOBS, "ft_train_frac"])
-    table = grid.with_ids(table, ["p", *PT_KEYS], name="pt_run_id")
+    table = grid.with_ids(table, ["p", "family", "pt_task", "ft_task", "seed", *KNOBS, "ft_train_frac"], name="ft_id")
+    table = grid.with_ids(table, ["p", *PT_KEYS], name="pt_id")
     # One FT job per (family, ft_train_frac): its members share the data size, so none is padded.
     return grid.with_ids(table, ["p", "family", "ft_train_frac"], name="ft_job")
 
 
 def pt_runs(ft: pd.DataFrame) -> pd.DataFrame:
     """The distinct PT runs the FT table needs, with `pt_job` = the PT task (one job per task)."""
-    pt = ft.drop_duplicates("pt_run_id")[["p", *PT_KEYS, "pt_run_id"]].reset_index(drop=True)
+    pt = ft.drop_duplicates("pt_id")[["p", *PT_KEYS, "pt_id"]].reset_index(drop=True)
     return pt.assign(pt_job=pt["pt_task"])
 
 
@@ -56,12 +48,6 @@ def tables(section: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
                  ft_train_frac=section["ft_train_frac"], base=section["base"], sweeps=section["sweeps"],
                  sweep_families=section.get("sweep_families"))
     return pt_runs(ft), ft
-
-
-def members(table: pd.DataFrame, column: str, job: str) -> list[dict]:
-    """The rows of one job as plain dicts (for a rule's `params:`), in a stable order."""
-    rows = table[table[column] == job].sort_values("run_id" if "run_id" in table else "pt_run_id")
-    return [{k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()} for row in rows.to_dict("records")]
 
 
 def workdir(phase: str, job: str, settings: dict, rows: list[dict]) -> str:

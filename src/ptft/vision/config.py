@@ -3,7 +3,7 @@
 import math
 
 from ptft.config import ConfigError
-from ptft.deep.knobs import KNOBS  # noqa: F401  (one definition for both deep arms; ptft.vision.runs reads it here)
+from ptft.deep.runs import check_sweeps
 from ptft.vision.data import PACKAGED
 
 # Train images per class of the real datasets' smallest FT class (CIFAR-100: 500; SVHN: digit 9, 4659; MNIST-5k:
@@ -38,7 +38,7 @@ def check_config(section: dict) -> None:
     if math.comb(syn["n_features"], syn["features_per_class"]) < 100:
         raise ConfigError("vision.synthetic.n_features: C(n_features, features_per_class) must be >= 100 so that the "
                           "stand-in's 100 classes get distinct feature subsets")
-    _check_sweeps(section)
+    check_sweeps("vision", section["base"], section["sweeps"])
     if section["ensd"]["sweep"] not in section["sweeps"]:
         raise ConfigError(f"vision.ensd.sweep: {section['ensd']['sweep']!r} is not one of vision.sweeps "
                           f"{sorted(section['sweeps'])}")
@@ -57,13 +57,6 @@ def _check_n(section: dict) -> None:
         if synthetic_possible and n_max > 2 * section["synthetic"]["n_train_per_class"]:
             raise ConfigError(f"vision.n: {n_max} exceeds 2 × vision.synthetic.n_train_per_class = "
                               f"{2 * section['synthetic']['n_train_per_class']} (the stand-in's FT pool)")
-
-
-def _check_sweeps(section: dict) -> None:
-    for name, sweep in section["sweeps"].items():
-        unknown = set(sweep) - set(KNOBS)
-        if unknown or not sweep:
-            raise ConfigError(f"vision.sweeps.{name}: expected lists of {list(KNOBS)}, got keys {sorted(sweep)}")
 
 
 def _check_layer_names(section: dict) -> None:

@@ -1,29 +1,24 @@
-"""Tidy results of the vision arm: FT runs and ENSD joined with the run table, nothing lost silently."""
+"""Tidy results of the vision arm: FT runs and ENSD joined with the run table (collected by ptft.deep.results)."""
 
 import pandas as pd
 
-from ptft.collect import check_complete
 from ptft.provenance import SYNTHETIC, merge_sources
-from ptft.vision import runs
 
-FINETUNE_COLUMNS = ["dataset", "seed", "alpha_rel", "c_pt", "gamma_ft", "n", "test_acc", "probe_acc", "test_loss",
+FINETUNE_COLUMNS = ["dataset", "seed", "alpha_rel", "c_pt", "gamma_ft", "n", "test_acc", "probe_test_acc", "test_loss",
                     "train_loss", "epochs", "converged", "diverged", "data_source", "n_test", "wall_s", "pt_id", "ft_id"]
 ENSD_COLUMNS = ["dataset", "seed", "alpha_rel", "c_pt", "gamma_ft", "n", "layer", "ensd", "pr_pre", "pr_post",
                 "data_source", "ft_id"]
 KEYS = ["dataset", "alpha_rel", "c_pt", "gamma_ft", "n"]
 
 
-def finetune_table(section: dict, found: pd.DataFrame) -> pd.DataFrame:
-    """One row per FT run of the run table (raises MissingRunsError if a run has no result)."""
-    expected = runs.ft_table(section)
-    check_complete(found, expected, key="ft_id", what="vision FT runs")
-    return expected.merge(found, on="ft_id")[FINETUNE_COLUMNS].sort_values(KEYS + ["seed"], ignore_index=True)
+def finetune_table(found: pd.DataFrame) -> pd.DataFrame:
+    """One row per FT run (the FT jobs' rows: run-table columns and results), in a stable order."""
+    return found[FINETUNE_COLUMNS].sort_values(KEYS + ["seed"], ignore_index=True)
 
 
 def ensd_table(finetune: pd.DataFrame, found: pd.DataFrame) -> pd.DataFrame:
     """One row per (FT run, layer)."""
     meta = finetune[["ft_id", "dataset", "seed", "alpha_rel", "c_pt", "gamma_ft", "n", "data_source"]]
-    check_complete(found.drop_duplicates("ft_id"), meta, key="ft_id", what="vision ENSD runs")
     return meta.merge(found, on="ft_id")[ENSD_COLUMNS].sort_values(KEYS + ["layer", "seed"], ignore_index=True)
 
 

@@ -1,21 +1,23 @@
-"""Run tables of the vision arm: pure functions of the config section; ids name every output path."""
+"""Run tables of the vision arm: pure functions of the config section; ids name every output path.
+
+The shared design (ptft.deep.runs): knob settings one sweep at a time around `base`, `pt_id` / `ft_id` per run,
+`ft_job` per scheduled FT job. Here one PT run is one job (paths by pt_id), and the FT runs of one PT checkpoint are
+split into `ft_jobs_per_pt` jobs.
+"""
 
 import json
 
 import pandas as pd
 
 from ptft import grid
-from ptft.vision.config import KNOBS
+from ptft.deep.runs import knob_settings
 
 
 def ft_grid(section: dict) -> pd.DataFrame:
-    """Every FT run once: run_datasets × seed × the union of the sweeps (knobs not swept take `base`) × n."""
-    parts = []
-    for sweep in section["sweeps"].values():
-        knobs = {k: sweep.get(k, [section["base"][k]]) for k in KNOBS}
-        parts.append(grid.expand({"dataset": section["run_datasets"], "seed": section["seeds"], **knobs,
-                                  "n": section["n"]}))
-    return pd.concat(parts).drop_duplicates(ignore_index=True)
+    """Every FT run once: run_datasets × seed × the knob settings (base + one sweep's knob at a time) × n."""
+    axes = grid.expand({"dataset": section["run_datasets"], "seed": section["seeds"]})
+    settings = knob_settings(section["base"], section["sweeps"])
+    return axes.merge(settings, how="cross").merge(pd.DataFrame({"n": section["n"]}), how="cross")
 
 
 def _settings(section: dict, phase: str) -> str:
@@ -38,7 +40,8 @@ def pt_table(section: dict) -> pd.DataFrame:
 
 
 def ft_table(section: dict) -> pd.DataFrame:
-    """One row per FT run: the PT keys, gamma_ft, n, pt_id, ft_id, and ft_job (the batch job that runs it).
+    """One row per FT run: the PT keys, gamma_ft, n, pt_id, ft_id, and ft_job (the job that runs it,
+    "<pt_id>-<part>").
 
     The FT runs of one PT checkpoint are dealt round-robin by n into `ft_jobs_per_pt` jobs of similar cost.
     """
@@ -46,34 +49,13 @@ def ft_table(section: dict) -> pd.DataFrame:
     ft["ft_id"] = [grid.run_id({"pt_id": r["pt_id"], "c_pt": r["c_pt"], "gamma_ft": r["gamma_ft"], "n": r["n"],
                                 "settings": _settings(section, "ft")}) for r in ft.to_dict("records")]
     ft = ft.sort_values(["pt_id", "n", "c_pt", "gamma_ft"], ignore_index=True)
-    ft["ft_job"] = ft.groupby("pt_id").cumcount() % section["ft_jobs_per_pt"]
-    return ft
+    part = ft.groupby("pt_id").cumcount() % section["ft_jobs_per_pt"]
+    return ft.assign(ft_job=ft["pt_id"] + "-" + part.astype(str))
 
 
 def ft_jobs(section: dict) -> pd.DataFrame:
     """One row per FT job: dataset, pt_id, ft_job."""
     return ft_table(section)[["dataset", "pt_id", "ft_job"]].drop_duplicates(ignore_index=True)
-
-
-def sweep_rows(df: pd.DataFrame, section: dict, sweep: str) -> pd.DataFrame:
-    """The rows of `df` that belong to sweep `sweep` (its lists, `base` for the knobs it does not vary)."""
-    spec = section["sweeps"][sweep]
-    mask = pd.Series(True, index=df.index)
-    for k in KNOBS:
-        mask &= df[k].isin(spec.get(k, [section["base"][k]]))
-    return df[mask]
-
-
-def sweep_knob(section: dict, sweep: str) -> str:
-    """The knob a sweep's figure colours by: the first with more than one value (else the first listed)."""
-    spec = section["sweeps"][sweep]
-    return next((k for k, v in spec.items() if len(v) > 1), next(iter(spec)))
-
-
-def job_runs(ft: pd.DataFrame, pt_id: str, ft_job: int) -> list[dict]:
-    """The FT runs (ft_id, c_pt, gamma_ft, n) of one FT job."""
-    rows = ft[(ft["pt_id"] == pt_id) & (ft["ft_job"] == int(ft_job))]
-    return rows[["ft_id", "c_pt", "gamma_ft", "n"]].to_dict("records")
 
 
 def data_root(section: dict, dataset: str) -> str:

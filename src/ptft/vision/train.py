@@ -200,7 +200,7 @@ def finetune(data: dict, pt_path, runs, *, seed: int, stem: str, opt: Optim, pol
                                               runtime=runtime, work=done.parent) | {"probe": probes[run["n"]]})
             (done.parent / "checkpoint.pt").unlink(missing_ok=True)  # 2 × model size; the result is kept
         result = io.read_json(done)
-        rows.append({**result["row"], "probe_acc": result["probe"]})
+        rows.append({**result["row"], "probe_test_acc": result["probe"]})
         ensd_rows += result["ensd"]
     return rows, ensd_rows
 
@@ -259,11 +259,11 @@ def recompute_bn_stats(model, x, batch_size: int, runtime: Runtime) -> None:
         m.momentum = momentum
 
 
-def runtime_from(compute: dict) -> Runtime:
-    """The Runtime of the config's `compute` entry (device `auto` = cuda if available, else cpu)."""
+def runtime_from(compute: dict, device: torch.device | None = None) -> Runtime:
+    """The Runtime of the config's `compute` entry on `device` (None: ptft.deep.device.pick of compute.device)."""
     from ptft.deep.device import pick
 
-    return Runtime(device=pick(compute["device"]), channels_last=compute["channels_last"], bf16=compute["bf16"],
+    return Runtime(device=device or pick(compute["device"]), channels_last=compute["channels_last"], bf16=compute["bf16"],
                    eval_batch=compute["eval_batch"], checkpoint_every=compute["checkpoint_every"])
 
 

@@ -1,0 +1,35 @@
+"""Collection and summary tables of the deep arms: per-job CSVs checked against the run table, one row per run;
+per cell the mean and Student-t interval of a metric over seeds with the number of runs behind it."""
+
+import pandas as pd
+
+from ptft.collect import DamagedTableError, check_complete, status_counts
+from ptft.stats import mean_ci
+
+
+def gather(paths, expected_ids, *, key: str, what: str, one_per_id: bool = True) -> pd.DataFrame:
+    """The per-job CSVs at `paths` as one table, checked against the run table's `expected_ids`: none missing, none
+    twice (`one_per_id`; False for tables with several rows per run, e.g. one per layer), no NaN `key`.
+
+    Raises ptft.collect.MissingRunsError / DamagedTableError naming what is wrong (never a quietly smaller n).
+    """
+    found = pd.concat([pd.read_csv(path) for path in paths], ignore_index=True)
+    if key not in found or found[key].isna().any():
+        raise DamagedTableError(f"{what}: column {key} missing or NaN in some of {len(paths)} job tables; "
+                                "rerun the jobs that wrote them")
+    check_complete(found if one_per_id else found.drop_duplicates(key), pd.DataFrame({key: list(expected_ids)}),
+                   key=key, what=what)
+    return found
+
+
+def summary(df: pd.DataFrame, by, value: str | None = None, baselines=()) -> pd.DataFrame:
+    """Per cell of `by`: n_runs (and n_converged, n_diverged where the table has the flags); with `value`, its mean,
+    std, Student-t ci95 over the n_finite runs with a finite value; the mean of each column of `baselines` beside it
+    (e.g. probe_test_acc, the linear probe of the frozen PT model)."""
+    by = list(by)
+    out = status_counts(df, by) if "converged" in df else df.groupby(by, dropna=False).size().reset_index(name="n_runs")
+    if value is not None:
+        out = out.merge(mean_ci(df, by, value).rename(columns={"n_runs": "n_finite"}), on=by)
+    for column in baselines:
+        out = out.merge(df.groupby(by, dropna=False)[column].mean().rename(column).reset_index(), on=by)
+    return out
