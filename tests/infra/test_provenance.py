@@ -118,12 +118,14 @@ def test_html_report_shows_every_figure_with_caption(run_copy, pipeline_cmd):
 def test_editing_compute_reruns_no_table_or_figure(tiny_workdir, pipeline_cmd, repo_root, tmp_path):
     """`compute` and `resources` say how jobs run, not what they compute: collect and figure jobs stay done."""
     edits = tmp_path / "compute.yaml"
-    edits.write_text("vision: {compute: {threads: 2, eval_batch: 128}}\ndln: {compute: {threads: 2}}\n")
+    edits.write_text("vision: {compute: {threads: 2, eval_batch: 128}}\ndln: {compute: {threads: 2}}\n"
+                     "modarith: {compute: {threads: 2, device: cpu}, resources: {mem_mb: 8000}}\n")
     configs = (repo_root / "config/config.yaml", repo_root / "tests/configs/tiny.yaml", edits)
     cmd = pipeline_cmd(tiny_workdir, "-n", "--quiet", "rules", configfiles=configs)
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
-    for rule in ("vision_collect", "vision_figure", "vision_ensd_figure", "dln_fig3", "dln_collect", "scorecard"):
+    for rule in ("vision_collect", "vision_figure", "vision_ensd_figure", "modarith_collect", "modarith_tables",
+                 "modarith_figures", "dln_fig3", "dln_collect", "scorecard"):
         assert rule not in out.stdout, (rule, out.stdout)
 
 
