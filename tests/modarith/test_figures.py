@@ -26,12 +26,6 @@ def fake_ft():
     return pd.DataFrame(rows)
 
 
-def test_sweep_rows_put_the_base_in_every_sweep():
-    long = sweep_rows(fake_ft(), BASE, SWEEPS)
-    assert len(long) == 2 * 3 * 2 * 2 + 2 * 3 * 2 * 2  # 2 settings per sweep × families × seeds × fractions
-    assert set(long.loc[long["sweep"] == "relative", "gamma_ft"]) == {1.0}
-
-
 def test_summary_counts_runs_per_cell():
     s = deep_summary(sweep_rows(fake_ft(), BASE, SWEEPS), figures.CELL, "steps_to_generalise")
     assert (s["n_runs"] == 3).all() and (s["n_finite"] == 2).all()

@@ -11,13 +11,6 @@ ROOT = Path(__file__).resolve().parents[2]
 SECTION = config.load(ROOT / "config/config.yaml")["modarith"]
 
 
-def test_knob_settings_are_base_plus_one_knob_at_a_time():
-    base = {"alpha_rel": 1.0, "c_pt": 1.0, "gamma_ft": 1.0}
-    s = knob_settings(base, {"r": {"alpha_rel": [0.5, 1.0]}, "g": {"gamma_ft": [0.1, 1.0, 10.0]}})
-    assert len(s) == 4  # base + alpha 0.5 + gamma 0.1 + gamma 10
-    assert ((s != 1.0).sum(axis=1) <= 1).all()
-
-
 def test_ft_and_pt_tables():
     pt, ft = runs.tables(SECTION)
     n_settings = len(knob_settings(SECTION["base"], SECTION["sweeps"]))

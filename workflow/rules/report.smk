@@ -51,7 +51,11 @@ rule scorecard:
             "dln_simulations": list(DLN_RUNS["run_id"]),
             "dln_minimiser": list(DLN_MINIMISER["run_id"]),
             "dln_single_task": list(DLN_SINGLE["run_id"]),
+            "vision_finetune": list(VISION_FT["ft_id"]),
+            "modarith_finetune": list(MODARITH_FT["ft_id"]),
         },
+        # The id column of each checked table (default run_id).
+        id_columns={"vision_finetune": "ft_id", "modarith_finetune": "ft_id"},
     script:
         "../scripts/scorecard.py"
 

@@ -6,9 +6,9 @@ from ptft import collect, io, scorecard
 from ptft.provenance import input_source, tracked
 
 with tracked(snakemake, data_source="generated"):
-    checked = snakemake.params.run_ids
-    tables = {name: collect.read_checked(path, checked[name]) if name in checked else pd.read_csv(path)
-              for name, path in snakemake.input.items()}
+    checked, keys = snakemake.params.run_ids, snakemake.params.id_columns
+    tables = {name: collect.read_checked(path, checked[name], key=keys.get(name, "run_id")) if name in checked
+              else pd.read_csv(path) for name, path in snakemake.input.items()}
     sources = {name: input_source(path) for name, path in snakemake.input.items()}
     card = scorecard.evaluate(tables, sources)
     io.write_csv(snakemake.output.csv, card)

@@ -1,5 +1,15 @@
-"""The linear-probe baseline: a logistic-regression readout on frozen features (REFERENCE §5: the baseline for every
-FT number). If fine-tuning only matches it, the body learnt nothing the PT features did not already give."""
+"""The linear-probe baseline of the deep arms: a readout trained on the frozen PT model's features (REFERENCE §5: the
+baseline for every FT number), reported beside each FT run as `probe_test_acc`. If fine-tuning only matches it, the
+body learnt nothing the PT features did not already make linearly available.
+
+Two methods, one concept, chosen per arm for what its FT run is compared with:
+- `linear_probe` here (vision): softmax regression fit to its optimum by L-BFGS on standardised avgpool features —
+  the best linear readout of the frozen features, independent of the FT optimiser and budget (ResNet FT runs for
+  epochs of minibatch SGD, whose readout alone would not be a fixed target);
+- `ptft.modarith.probe.fit` (modarith): the FT run's own fresh readout trained with the FT optimiser and steps on the
+  frozen body — the same start, optimiser and budget as fine-tuning, so FT − probe is exactly what training the
+  body added (the readout-scale mechanism lives in the FT optimiser's dynamics, which a fitted optimum ignores).
+"""
 
 import torch
 import torch.nn.functional as F

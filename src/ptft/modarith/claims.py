@@ -88,5 +88,5 @@ def _swept_families(check):
 
 # The knob claims pool the families that ran the sweep, matched within seed and family (the default run sweeps the
 # `same` family, the paper config the shared and subset families).
-_KNOBS = knob_claims("modarith", TABLE, "ft_train_frac", model="transformer", cells=("family",))
-CLAIMS = (*(replace(c, check=_swept_families(c.check)) for c in _KNOBS), *_controls())
+_KNOB_CLAIMS = knob_claims("modarith", TABLE, "ft_train_frac", model="transformer", cells=("family",))
+CLAIMS = (*(replace(c, check=_swept_families(c.check)) for c in _KNOB_CLAIMS), *_controls())

@@ -1,0 +1,86 @@
+"""The deep arms' shared design (ptft.deep.runs, .results, .figures): sweeps one knob at a time around the base,
+job members, collection checked against the run table, summary counts, the accuracy-vs-size figure (exact)."""
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ptft.collect import DamagedTableError, MissingRunsError
+from ptft.config import ConfigError
+from ptft.deep import figures, results, runs
+
+BASE = {"alpha_rel": 1.0, "c_pt": 1.0, "gamma_ft": 1.0}
+SWEEPS = {"relative": {"alpha_rel": [1.0, 2.0]}, "readout": {"gamma_ft": [0.1, 1.0, 10.0]}}
+
+
+def test_knob_settings_are_base_plus_one_knob_at_a_time():
+    s = runs.knob_settings(BASE, SWEEPS)
+    assert len(s) == 4  # base + alpha 2 + gamma 0.1 + gamma 10
+    assert ((s != 1.0).sum(axis=1) <= 1).all()
+
+
+def table():
+    rows = [{**knobs, "seed": seed, "size": size, "panel": panel, "test_acc": 0.5 + 0.1 * size + 0.01 * seed,
+             "probe_test_acc": 0.4, "converged": True, "diverged": False, "ft_id": f"{panel}{seed}{size}{i}"}
+            for i, knobs in enumerate(runs.knob_settings(BASE, SWEEPS).to_dict("records"))
+            for seed, size, panel in itertools.product([0, 1, 2], [1, 2], ["a", "b"])]
+    return pd.DataFrame(rows)
+
+
+def test_sweep_rows_put_the_base_in_every_sweep():
+    long = runs.sweep_rows(table(), BASE, SWEEPS)
+    per_setting = 3 * 2 * 2
+    assert len(long) == (2 + 3) * per_setting
+    assert set(long.loc[long["sweep"] == "relative", "gamma_ft"]) == {1.0}
+    assert set(long.loc[long["sweep"] == "readout", "knob"]) == {"gamma_ft"}
+
+
+@pytest.mark.parametrize("sweeps, key", [
+    ({"r": {"alpha_rel": [2.0, 4.0]}}, "x.sweeps.r.alpha_rel"),  # no base value
+    ({"r": {"alpha_rel": [1.0], "c_pt": [1.0]}}, "x.sweeps.r"),  # two knobs
+])
+def test_check_sweeps_names_the_key(sweeps, key):
+    with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
+        runs.check_sweeps("x", BASE, sweeps)
+
+
+def test_members_are_plain_dicts_of_one_job_in_order():
+    df = pd.DataFrame({"job": ["a", "a", "b"], "ft_id": ["z", "y", "x"], "seed": np.array([1, 2, 3])})
+    got = runs.members(df, "job", "a", "ft_id")
+    assert [r["ft_id"] for r in got] == ["y", "z"] and type(got[0]["seed"]) is int
+
+
+def test_gather_refuses_missing_duplicated_and_nan_ids(tmp_path):
+    paths = []
+    for name, ids in (("a", ["r1", "r2"]), ("b", ["r3"])):
+        paths.append(tmp_path / f"{name}.csv")
+        pd.DataFrame({"ft_id": ids, "test_acc": 0.5}).to_csv(paths[-1], index=False)
+    assert len(results.gather(paths, ["r1", "r2", "r3"], key="ft_id", what="runs")) == 3
+    with pytest.raises(MissingRunsError, match="1 of 4"):
+        results.gather(paths, ["r1", "r2", "r3", "r4"], key="ft_id", what="runs")
+    with pytest.raises(MissingRunsError, match="more than once"):
+        results.gather(paths + paths[1:], ["r1", "r2", "r3"], key="ft_id", what="runs")
+    assert len(results.gather(paths + paths[1:], ["r1", "r2", "r3"], key="ft_id", what="runs",
+                              one_per_id=False)) == 4
+    pd.DataFrame({"ft_id": [None], "test_acc": 0.5}).to_csv(tmp_path / "c.csv", index=False)
+    with pytest.raises(DamagedTableError, match="ft_id"):
+        results.gather(paths + [tmp_path / "c.csv"], ["r1", "r2", "r3"], key="ft_id", what="runs")
+
+
+def test_summary_counts_runs_and_finite_values_per_cell():
+    df = table().assign(test_acc=lambda d: d["test_acc"].where(d["seed"] != 2))
+    s = results.summary(df, ["panel", "size"], "test_acc", ["probe_test_acc"])
+    assert (s["n_runs"] == 3 * 4).all() and (s["n_finite"] == 2 * 4).all() and (s["n_diverged"] == 0).all()
+    assert np.allclose(s["probe_test_acc"], 0.4) and s["ci95"].notna().all()
+    counts = results.summary(df.drop(columns=["converged", "diverged"]), ["panel"])
+    assert list(counts.columns) == ["panel", "n_runs"]
+
+
+def test_accuracy_figure_has_one_panel_per_panel_value():
+    long = runs.sweep_rows(table(), BASE, SWEEPS)
+    fig = figures.acc_vs_size(long, "readout", size="size", panel="panel", panels=["b", "a"],
+                              baseline="probe_test_acc", log_x=True)
+    assert [ax.get_title() for ax in fig.axes] == ["b", "a"]
+    assert len(fig.axes[0].get_legend_handles_labels()[0]) == 3  # one line per γ value
