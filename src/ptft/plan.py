@@ -125,7 +125,7 @@ def vision_rows(cfg: dict, u: dict) -> list[dict]:
             for r in pt.itertuples()]
     ft_cost = ft.assign(s=[v["s_per_ft_run"][device] + r.n * cfg["ft"]["max_epochs"] * sec_per_image(r.dataset)
                            for r in ft.itertuples()])
-    ft_s = overhead + ft_cost.groupby(["pt_id", "ft_job"])["s"].sum()
+    ft_s = overhead + ft_cost.groupby("ft_job")["s"].sum()
     return [_row("vision", "vision_pretrain", pt_s, device=device, mem_bytes=4 * RESNET18_BYTES + 2e9,
                  disk_bytes=len(pt) * 3 * RESNET18_BYTES, note=f"epochs at most {cfg['pt']['max_epochs']} (the stop "
                                                                 "rule may end them sooner)"),

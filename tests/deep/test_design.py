@@ -72,6 +72,7 @@ def test_gather_refuses_missing_duplicated_and_nan_ids(tmp_path):
 def test_summary_counts_runs_and_finite_values_per_cell():
     df = table().assign(test_acc=lambda d: d["test_acc"].where(d["seed"] != 2))
     s = results.summary(df, ["panel", "size"], "test_acc", ["probe_test_acc"])
+    assert runs.Axes(size="size", panel="panel").cell == ["panel", "sweep", "knob", "value", "size"]
     assert (s["n_runs"] == 3 * 4).all() and (s["n_finite"] == 2 * 4).all() and (s["n_diverged"] == 0).all()
     assert np.allclose(s["probe_test_acc"], 0.4) and s["ci95"].notna().all()
     counts = results.summary(df.drop(columns=["converged", "diverged"]), ["panel"])
@@ -80,7 +81,7 @@ def test_summary_counts_runs_and_finite_values_per_cell():
 
 def test_accuracy_figure_has_one_panel_per_panel_value():
     long = runs.sweep_rows(table(), BASE, SWEEPS)
-    fig = figures.acc_vs_size(long, "readout", size="size", panel="panel", panels=["b", "a"],
+    fig = figures.acc_vs_size(long, "readout", runs.Axes(size="size", panel="panel"), panels=["b", "a"],
                               baseline="probe_test_acc", log_x=True)
     assert [ax.get_title() for ax in fig.axes] == ["b", "a"]
     assert len(fig.axes[0].get_legend_handles_labels()[0]) == 3  # one line per γ value

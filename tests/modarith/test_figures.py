@@ -8,6 +8,7 @@ import pandas as pd
 from ptft.deep.results import summary as deep_summary
 from ptft.deep.runs import sweep_rows
 from ptft.modarith import figures
+from ptft.modarith.runs import AXES
 
 BASE = {"alpha_rel": 1.0, "c_pt": 1.0, "gamma_ft": 1.0}
 SWEEPS = {"relative": {"alpha_rel": [1.0, 2.0]}, "readout": {"gamma_ft": [0.1, 1.0]}}
@@ -27,7 +28,7 @@ def fake_ft():
 
 
 def test_summary_counts_runs_per_cell():
-    s = deep_summary(sweep_rows(fake_ft(), BASE, SWEEPS), figures.CELL, "steps_to_generalise")
+    s = deep_summary(sweep_rows(fake_ft(), BASE, SWEEPS), AXES.cell, "steps_to_generalise")
     assert (s["n_runs"] == 3).all() and (s["n_finite"] == 2).all()
     assert s.loc[s["ft_train_frac"] == 0.1, "n_diverged"].eq(1).all()
 
@@ -39,7 +40,7 @@ def test_figures_render():
 
 
 def test_summary_puts_the_probe_beside_each_cell():
-    s = deep_summary(sweep_rows(fake_ft(), BASE, SWEEPS), figures.CELL, "test_acc", ["probe_test_acc"])
+    s = deep_summary(sweep_rows(fake_ft(), BASE, SWEEPS), AXES.cell, "test_acc", ["probe_test_acc"])
     assert np.allclose(s["mean"] - s["probe_test_acc"], 0.1) and (s["n_finite"] == 3).all()
 
 

@@ -5,6 +5,7 @@ import pandas as pd
 from ptft.deep.results import summary
 from ptft.deep.runs import sweep_rows
 from ptft.modarith import figures
+from ptft.modarith.runs import AXES
 from ptft.provenance import tracked
 from ptft.tables import write_table
 
@@ -14,12 +15,12 @@ with tracked(snakemake) as prov:
     p, inp, out = snakemake.params, snakemake.input, snakemake.output
     ft, ops = pd.read_csv(inp.finetune), pd.read_csv(inp.pretrain_ops)
     long = sweep_rows(ft, dict(p.base), dict(p.sweeps))
-    write_table(summary(long, figures.CELL, "test_acc", BASELINES), out.summary,
+    write_table(summary(long, AXES.cell, "test_acc", BASELINES), out.summary,
                 caption="FT test accuracy per family, sweep, knob value and FT fraction (mean ± Student-t 95% CI, "
                 "n_runs); beside it the means of the linear probe of the frozen PT model (probe_test_acc), the PT "
                 "model's own accuracy on the FT task (pt_ft_task_acc) and the PT task's accuracy of the fine-tuned "
                 "body read by the PT readout (pt_retained_acc).")
-    write_table(summary(long, figures.CELL, "steps_to_generalise"), out.generalise,
+    write_table(summary(long, AXES.cell, "steps_to_generalise"), out.generalise,
                 caption="FT steps until test accuracy ≥ generalise_acc (runs that never got there: n_runs − "
                 "n_finite).")
     write_table(figures.pt_summary(ops), out.pretrain,

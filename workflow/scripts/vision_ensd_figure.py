@@ -7,14 +7,14 @@ from ptft.deep.results import summary
 from ptft.deep.runs import sweep_rows
 from ptft.provenance import tracked
 from ptft.tables import write_table
-from ptft.vision import figures, results
+from ptft.vision import figures, results, runs
 
 with tracked(snakemake) as prov:
     p, out = snakemake.params, snakemake.output
     (sweep,) = p.sweeps
     long = sweep_rows(pd.read_csv(snakemake.input.ensd), dict(p.base), dict(p.sweeps))
     source = results.data_source(long)
-    stats = summary(long, ["dataset", "layer", "knob", "value", "n"], "ensd")
+    stats = summary(long, [*runs.AXES.cell, "layer"], "ensd")
     write_table(stats.assign(data_source=source), out.table, caption=f"ENSD per layer, sweep {sweep}",
                 note=results.source_note(long))
     plotting.save(figures.ensd_vs_n(long, sweep, list(p.layers)), [out.pdf, out.png], data_source=source,

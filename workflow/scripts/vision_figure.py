@@ -7,13 +7,13 @@ from ptft.deep.results import summary
 from ptft.deep.runs import sweep_rows
 from ptft.provenance import tracked
 from ptft.tables import write_table
-from ptft.vision import figures, results
+from ptft.vision import figures, results, runs
 
 with tracked(snakemake) as prov:
     p, sweep, out = snakemake.params, snakemake.wildcards.sweep, snakemake.output
     long = sweep_rows(pd.read_csv(snakemake.input[0]), dict(p.base), dict(p.sweeps))
     source = results.data_source(long)
-    stats = summary(long, ["dataset", "knob", "value", "n"], "test_acc", ["probe_test_acc"])
+    stats = summary(long, runs.AXES.cell, "test_acc", ["probe_test_acc"])
     write_table(stats.assign(data_source=source), out.table, caption=f"FT test accuracy, sweep {sweep}",
                 note=results.source_note(long))
     plotting.save(figures.accuracy_vs_n(long, sweep), [out.pdf, out.png], data_source=source, note=p.note)

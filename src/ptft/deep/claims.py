@@ -6,6 +6,7 @@ reference), with a Student-t interval over seeds (ptft.stats).
 """
 
 from ptft.deep.knobs import KNOBS
+from ptft.deep.runs import Axes
 from ptft.scorecard import Claim, NotRun, Outcome, at_value, require
 from ptft.stats import paired_difference
 
@@ -51,10 +52,12 @@ def knob_check(table: str, knob: str, side: str, x: str, *, better: bool, cells=
     return check
 
 
-def knob_claims(arm: str, table: str, x: str, *, model: str, cells=(), where: dict | None = None,
+def knob_claims(arm: str, table: str, axes: Axes, *, model: str, where: dict | None = None,
                 names: dict | None = None) -> tuple:
     """The three knob claims of the paper for one deep arm: smaller early layers help, a larger absolute scale
-    hurts, a smaller readout helps at intermediate data. `names` overrides the claim id prefix per claim."""
+    hurts, a smaller readout helps at intermediate data; averaged over the arm's size axis, paired within seed and
+    panel (`axes`). `names` overrides the claim id prefix per claim."""
+    x, cells = axes.size, (axes.panel,)
     scope = f"{table}" + (f" ({', '.join(f'{k} = {v}' for k, v in where.items())})" if where else "")
     others = "other knobs at their reference " + ", ".join(f"{k} = {v:g}" for k, v in REFERENCE.items())
     prefix = names or {}

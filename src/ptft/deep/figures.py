@@ -5,6 +5,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from ptft import plotting
+from ptft.deep.runs import Axes
 from ptft.stats import mean_ci
 
 
@@ -29,30 +30,31 @@ def errorbars(ax, df: pd.DataFrame, x: str, y: str, hue: str, palette: dict, *, 
         ax.minorticks_off()
 
 
-def acc_vs_size(long: pd.DataFrame, sweep: str, *, size: str, panel: str, panels=None, baseline: str | None = None,
+def acc_vs_size(long: pd.DataFrame, sweep: str, axes: Axes, *, panels=None, baseline: str | None = None,
                 reference: str | None = None, log_x: bool = False, title=None, caption: str = ""):
-    """One panel per value of `panel` (in the order `panels`, None: as they appear): FT test accuracy vs `size`,
-    hue = the value of the sweep's knob; `baseline` (e.g. probe_test_acc) dashed in the hue's colour; `reference`
+    """One panel per value of the arm's panel column (in the order `panels`, None: as they appear): FT test accuracy
+    vs its size axis, hue = the value of the sweep's knob; `baseline` (e.g. probe_test_acc) dashed in the hue's colour; `reference`
     (e.g. the PT model's own accuracy on the FT task) a dotted grey level where the panel has one.
 
     long: ptft.deep.runs.sweep_rows output (columns sweep, knob, value). title(panel_value, rows) -> panel title.
     Returns the figure (axes: one per panel).
     """
     plotting.setup()
+    size, panel = axes.size, axes.panel
     rows = long[long["sweep"] == sweep]
     present = list(dict.fromkeys(rows[panel]))
     names = [p for p in panels if p in present] if panels else present
-    fig, axes = plt.subplots(1, len(names), figsize=(3.8 * len(names), 3.3), sharey=True, squeeze=False)
+    fig, grid = plt.subplots(1, len(names), figsize=(3.8 * len(names), 3.3), sharey=True, squeeze=False)
     palette = colours(rows["value"])
-    for ax, name in zip(axes[0], names):
+    for ax, name in zip(grid[0], names):
         part = rows[rows[panel] == name]
         errorbars(ax, part, size, "test_acc", "value", palette, log_x=log_x, baseline=baseline)
         if reference is not None and part[reference].notna().any():
             ax.axhline(part[reference].mean(), ls=":", color="0.4")
         ax.set(title=title(name, part) if title else str(name), xlabel=plotting.label(size), ylim=(-0.02, 1.02))
-    axes[0][0].set_ylabel(plotting.label("test_acc"))
+    grid[0][0].set_ylabel(plotting.label("test_acc"))
     # The legend from the panel with the most levels (a panel may have run the base only).
-    richest = max(axes[0], key=lambda ax: len(ax.get_legend_handles_labels()[0]))
+    richest = max(grid[0], key=lambda ax: len(ax.get_legend_handles_labels()[0]))
     richest.legend(title=plotting.label(rows["knob"].iloc[0]), fontsize=8)
     if caption:
         fig.suptitle(caption, fontsize=7, color="0.4")

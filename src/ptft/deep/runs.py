@@ -7,14 +7,29 @@
 - Jobs: `pt_job` / `ft_job` name the unit Snakemake schedules; a job runs one or more runs (the vision arm: the FT
   runs of one PT checkpoint in `ft_jobs_per_pt` parts; the modarith arm: an ensemble of vmapped members).
 
-Each arm declares only its model, data, the size axis of its FT runs (`n` images or `ft_train_frac`) and the column
-its figures put in panels (`dataset`, `family`).
+Each arm declares only its model, data and `Axes`: the size axis of its FT runs (`n` images or `ft_train_frac`) and
+the column its figures put in panels and its claims match within seed (`dataset`, `family`).
 """
+
+from dataclasses import dataclass
 
 import pandas as pd
 
 from ptft.config import ConfigError
 from ptft.deep.knobs import KNOBS
+
+
+@dataclass(frozen=True)
+class Axes:
+    """An arm's declaration for the shared tables, figures and claims."""
+
+    size: str  # the FT data-size column: n (vision, images) | ft_train_frac (modarith, share of the pairs)
+    panel: str  # one figure panel per value, matched within seed by the claims: dataset | family
+
+    @property
+    def cell(self) -> list[str]:
+        """The columns of one summary-table cell: a panel, a sweep's knob value, a data size."""
+        return [self.panel, "sweep", "knob", "value", self.size]
 
 
 def knob_settings(base: dict, sweeps: dict) -> pd.DataFrame:

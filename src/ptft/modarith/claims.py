@@ -11,6 +11,7 @@ from dataclasses import replace
 import numpy as np
 
 from ptft.deep.claims import REFERENCE, knob_claims
+from ptft.modarith.runs import AXES
 from ptft.scorecard import Claim, Outcome, at_value, require
 from ptft.stats import FAIL, INCONCLUSIVE, PASS, paired_effect, per_seed_difference
 
@@ -88,5 +89,5 @@ def _swept_families(check):
 
 # The knob claims pool the families that ran the sweep, matched within seed and family (the default run sweeps the
 # `same` family, the paper config the shared and subset families).
-_KNOB_CLAIMS = knob_claims("modarith", TABLE, "ft_train_frac", model="transformer", cells=("family",))
+_KNOB_CLAIMS = knob_claims("modarith", TABLE, AXES, model="transformer")
 CLAIMS = (*(replace(c, check=_swept_families(c.check)) for c in _KNOB_CLAIMS), *_controls())

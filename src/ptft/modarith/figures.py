@@ -8,15 +8,13 @@ import pandas as pd
 from ptft import plotting
 from ptft.deep import figures as deep
 from ptft.deep.knobs import KNOBS
-from ptft.modarith.runs import PT_KEYS
+from ptft.modarith.runs import AXES, PT_KEYS
 from ptft.stats import mean_ci
 
 FINETUNE_COLUMNS = ["p", "family", "pt_task", "ft_task", "seed", *KNOBS, "ft_train_frac", "n_train", "test_acc",
                     "test_loss", "train_acc", "train_loss", "steps", "steps_to_generalise", "converged", "diverged",
                     "probe_test_acc", "probe_train_acc", "pt_ft_task_acc", "pt_retained_acc", "pt_test_acc", "ft_id",
                     "pt_id", "ft_job", "wall_s"]
-# A summary cell: one family, one sweep's knob value, one FT data size.
-CELL = ["family", "sweep", "knob", "value", "ft_train_frac"]
 
 
 def tidy_finetune(ft: pd.DataFrame, pt: pd.DataFrame) -> pd.DataFrame:
@@ -55,7 +53,7 @@ def acc_vs_frac(long: pd.DataFrame, sweep: str, families=None):
     """The shared deep figure with size axis ft_train_frac and one panel per family: FT test accuracy, dashed the
     linear probe of the frozen PT model on the same pairs, dotted grey the PT model's own accuracy on the FT task
     where it has one (FT task ∈ PT task)."""
-    return deep.acc_vs_size(long, sweep, size="ft_train_frac", panel="family", panels=families,
+    return deep.acc_vs_size(long, sweep, AXES, panels=families,
                             baseline="probe_test_acc", reference="pt_ft_task_acc",
                             title=lambda family, rows: f"{family}: {rows['pt_task'].iloc[0]} → {rows['ft_task'].iloc[0]}",
                             caption="solid: fine-tuned · dashed: linear probe of the frozen PT model · dotted: PT "

@@ -10,8 +10,10 @@ import pandas as pd
 
 from ptft import grid
 from ptft.deep.knobs import KNOBS
-from ptft.deep.runs import knob_settings
+from ptft.deep.runs import Axes, knob_settings
 
+# FT data size: the share of the unordered pairs; panels and within-seed matching: task families.
+AXES = Axes(size="ft_train_frac", panel="family")
 PT_KEYS = ("pt_task", "seed", "alpha_rel", "c_pt")
 
 

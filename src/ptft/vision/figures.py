@@ -5,12 +5,13 @@ import matplotlib.pyplot as plt
 
 from ptft import plotting
 from ptft.deep import figures as deep
+from ptft.vision.runs import AXES
 
 
 def accuracy_vs_n(long, sweep: str):
     """The shared deep figure with size axis n (log) and one panel per dataset; dashed: the linear probe on the
     frozen PT features (probe_test_acc) of each line's PT checkpoint."""
-    return deep.acc_vs_size(long, sweep, size="n", panel="dataset", baseline="probe_test_acc", log_x=True,
+    return deep.acc_vs_size(long, sweep, AXES, baseline="probe_test_acc", log_x=True,
                             caption="solid: fine-tuned · dashed: linear probe of the frozen PT model")
 
 

@@ -10,7 +10,10 @@ import json
 import pandas as pd
 
 from ptft import grid
-from ptft.deep.runs import knob_settings
+from ptft.deep.runs import Axes, knob_settings
+
+# FT data size: images; panels and within-seed matching: datasets.
+AXES = Axes(size="n", panel="dataset")
 
 
 def ft_grid(section: dict) -> pd.DataFrame:
