@@ -33,8 +33,8 @@ def errorbars(ax, df: pd.DataFrame, x: str, y: str, hue: str, palette: dict, *, 
 def acc_vs_size(long: pd.DataFrame, sweep: str, axes: Axes, *, panels=None, baseline: str | None = None,
                 reference: str | None = None, log_x: bool = False, title=None, caption: str = ""):
     """One panel per value of the arm's panel column (in the order `panels`, None: as they appear): FT test accuracy
-    vs its size axis, hue = the value of the sweep's knob; `baseline` (e.g. probe_test_acc) dashed in the hue's colour; `reference`
-    (e.g. the PT model's own accuracy on the FT task) a dotted grey level where the panel has one.
+    vs its size axis, hue = the value of the sweep's knob; `baseline` (e.g. probe_test_acc) dashed in the hue's
+    colour; `reference` (e.g. the PT model's own accuracy on the FT task) a dotted grey level where a panel has one.
 
     long: ptft.deep.runs.sweep_rows output (columns sweep, knob, value). title(panel_value, rows) -> panel title.
     Returns the figure (axes: one per panel).

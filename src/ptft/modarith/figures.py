@@ -36,7 +36,7 @@ def pt_summary(ops: pd.DataFrame) -> pd.DataFrame:
 
 
 def scale_note(section: dict) -> str:
-    """The config's figure_note and the run's scale, printed on every figure (the default is a reduced demonstration)."""
+    """The config's figure_note and the run's scale, printed on every figure (the default is a reduced demo)."""
     m = section["model"]
     scale = (f"p = {section['p']}, {len(section['seeds'])} seeds, d_model = {m['d_model']}, {m['n_layers']} layer(s), "
              f"PT {section['pt']['steps']} / FT {section['ft']['steps']} full-batch steps")
@@ -55,7 +55,7 @@ def acc_vs_frac(long: pd.DataFrame, sweep: str, families=None):
     where it has one (FT task ∈ PT task)."""
     return deep.acc_vs_size(long, sweep, AXES, panels=families,
                             baseline="probe_test_acc", reference="pt_ft_task_acc",
-                            title=lambda family, rows: f"{family}: {rows['pt_task'].iloc[0]} → {rows['ft_task'].iloc[0]}",
+                            title=lambda family, r: f"{family}: {r['pt_task'].iloc[0]} → {r['ft_task'].iloc[0]}",
                             caption="solid: fine-tuned · dashed: linear probe of the frozen PT model · dotted: PT "
                             "model's own accuracy")
 

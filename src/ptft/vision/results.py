@@ -4,8 +4,9 @@ import pandas as pd
 
 from ptft.provenance import SYNTHETIC, merge_sources
 
-FINETUNE_COLUMNS = ["dataset", "seed", "alpha_rel", "c_pt", "gamma_ft", "n", "test_acc", "probe_test_acc", "test_loss",
-                    "train_loss", "epochs", "converged", "diverged", "data_source", "n_test", "wall_s", "pt_id", "ft_id"]
+FINETUNE_COLUMNS = ["dataset", "seed", "alpha_rel", "c_pt", "gamma_ft", "n", "test_acc", "probe_test_acc",
+                    "test_loss", "train_loss", "epochs", "converged", "diverged", "data_source", "n_test", "wall_s",
+                    "pt_id", "ft_id", "ft_job"]
 ENSD_COLUMNS = ["dataset", "seed", "alpha_rel", "c_pt", "gamma_ft", "n", "layer", "ensd", "pr_pre", "pr_post",
                 "data_source", "ft_id"]
 KEYS = ["dataset", "alpha_rel", "c_pt", "gamma_ft", "n"]

@@ -263,8 +263,8 @@ def runtime_from(compute: dict, device: torch.device | None = None) -> Runtime:
     """The Runtime of the config's `compute` entry on `device` (None: ptft.deep.device.pick of compute.device)."""
     from ptft.deep.device import pick
 
-    return Runtime(device=device or pick(compute["device"]), channels_last=compute["channels_last"], bf16=compute["bf16"],
-                   eval_batch=compute["eval_batch"], checkpoint_every=compute["checkpoint_every"])
+    return Runtime(device=device or pick(compute["device"]), channels_last=compute["channels_last"],
+                   bf16=compute["bf16"], eval_batch=compute["eval_batch"], checkpoint_every=compute["checkpoint_every"])
 
 
 def optim_from(cfg: dict) -> Optim:
