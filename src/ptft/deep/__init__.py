@@ -1,1 +1,1 @@
-"""Shared machinery of the deep-network arms: initialisation knobs, one training loop, ENSD, device choice."""
+"""Shared by the deep arms: the experiment design (sweeps, ids, jobs, tables, figure), knobs, training, probe, ENSD."""
