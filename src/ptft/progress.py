@@ -1,0 +1,84 @@
+"""One throttled console line per running training job; the full progress (tqdm) stays in the job's log.
+
+`ptft.provenance.tracked` opens `job(label)` around every Snakemake script, and the training loops
+(`ptft.deep.trainer.fit`, `ptft.dln.gd`) report through `Progress`. A line goes to the console (the job's original
+stderr, which Snakemake's local executor shares) and, through the root logger, to the job's log:
+
+    [progress] vision_pretrain pt_id=mnist_s0: PT seed 0, epoch 40/100 (40%), loss 0.412, 01:02 elapsed
+
+At most one line per `PTFT_PROGRESS_S` seconds (default 30; 0 turns them off) per loop, and then only after a
+tenth of its steps or ten such intervals; a loop shorter than that prints nothing (Snakemake already prints a
+job's start and end), so parallel jobs and `--quiet` runs are not flooded. Outside a job nothing is printed.
+"""
+
+import contextlib
+import logging
+import os
+import sys
+import time
+
+from tqdm import tqdm
+
+log = logging.getLogger(__name__)
+ENV = "PTFT_PROGRESS_S"
+_job = {"label": ""}  # the running job's label: one Snakemake job per process
+
+
+def every_s() -> float:
+    """Seconds between two lines of one loop, from the environment at the time a loop starts (0 = off)."""
+    return float(os.environ.get(ENV, "30"))
+
+
+@contextlib.contextmanager
+def job(label: str, stream=None):
+    """Within this block, progress lines are labelled `label` and also written to `stream` (default: the
+    process's original stderr, which `contextlib.redirect_stderr` into the log leaves alone)."""
+    handler = logging.StreamHandler(stream or sys.__stderr__)
+    handler.setFormatter(logging.Formatter("[progress] %(message)s"))
+    log.addHandler(handler)
+    previous, level = _job["label"], log.level
+    _job["label"] = label
+    log.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        log.removeHandler(handler)
+        log.setLevel(level)
+        _job["label"] = previous
+
+
+def line(done: int, total: int, *, unit: str, desc: str = "", elapsed_s: float = 0.0, **values) -> str:
+    """`<job>: <desc>, <unit> done/total (pct%), <key> <value>..., <elapsed> elapsed`; floats to 3 digits."""
+    shown = [f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}" for k, v in values.items()]
+    parts = [desc] if desc else []
+    parts += [f"{unit} {done}/{total} ({100 * done / max(total, 1):.0f}%)", *shown,
+              f"{tqdm.format_interval(elapsed_s)} elapsed"]
+    head = f"{_job['label']}: " if _job["label"] else ""
+    return head + ", ".join(parts)
+
+
+class Progress:
+    """The throttled status of one loop of `total` steps: call `update(k, **values)` after step k, `close(k, ...)`
+    at the end (a last line with the outcome, only if the loop printed any)."""
+
+    def __init__(self, total: int, *, unit: str, desc: str = "", initial: int = 0, clock=None):
+        self.total, self.unit, self.desc, self.clock = total, unit, desc, clock or time.monotonic
+        self.every_s = every_s()
+        self.start = self.last_t = self.clock()
+        self.last_k, self.printed = initial, False
+
+    def update(self, k: int, **values) -> None:
+        now = self.clock()
+        gap = now - self.last_t
+        # The last step is left to close(), which says how the loop ended.
+        if 0 < self.every_s <= gap and k < self.total and (k - self.last_k >= self.total / 10
+                                                            or gap >= 10 * self.every_s):
+            self._emit(k, now, values)
+
+    def close(self, k: int, **values) -> None:
+        if self.printed:
+            self._emit(k, self.clock(), values)
+
+    def _emit(self, k: int, now: float, values: dict) -> None:
+        log.info(line(k, self.total, unit=self.unit, desc=self.desc, elapsed_s=now - self.start, **values))
+        self.last_t, self.last_k, self.printed = now, k, True
