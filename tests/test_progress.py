@@ -126,7 +126,8 @@ def test_dln_gd_reports_steps_and_runs_left(monkeypatch):
 @pytest.mark.parametrize("value", ["30", "0"])
 def test_the_interval_is_read_when_a_loop_starts(monkeypatch, value):
     monkeypatch.setenv(progress.ENV, value)
-    assert progress.Progress(10, unit="step").every_s == float(value)
+    with progress.job("rule_z", stream=io.StringIO()):
+        assert progress.Progress(10, unit="step").every_s == float(value)
 
 
 SNAKEFILE = """
@@ -172,3 +173,21 @@ def test_snakemake_console_gets_one_line_per_job_now_and_then(tmp_path, every):
         mine = [line for line in console if line.startswith(f"[progress] train run={run_id}: epoch ")]
         assert 2 <= len(mine) <= 10 and "outcome converged" in mine[-1], console
         assert mine[-1].removeprefix("[progress] ") in (tmp_path / f"logs/{run_id}.log").read_text()
+
+
+def test_a_job_of_many_short_loops_still_shows_a_line_now_and_then(monkeypatch):
+    """The interval is the job's: 20 fine-tuning runs of 20 s each (none long enough alone) give a line about
+    every 30 s, each naming its run, and a last line for each run that printed one."""
+    monkeypatch.setenv(progress.ENV, "30")
+    clock, stream = Clock(), io.StringIO()
+    with progress.job("vision_finetune ft_job=0", stream=stream):
+        for run_id in range(20):
+            bar = progress.Progress(20, unit="epoch", desc=f"FT run {run_id}", clock=clock)
+            for k in range(1, 21):
+                clock.t += 1.0
+                bar.update(k)
+            bar.close(20)
+    lines = stream.getvalue().splitlines()
+    updates = [line for line in lines if "(100%)" not in line]
+    assert 10 <= len(updates) <= 14 and len(lines) == 2 * len(updates)
+    assert len({line.split(", ")[0] for line in updates}) == len(updates)  # each from another run

@@ -6,9 +6,11 @@ stderr, which Snakemake's local executor shares) and, through the root logger, t
 
     [progress] vision_pretrain pt_id=mnist_s0: PT seed 0, epoch 40/100 (40%), loss 0.412, 01:02 elapsed
 
-At most one line per `PTFT_PROGRESS_S` seconds (default 30; 0 turns them off) per loop, and then only after a
-tenth of its steps or ten such intervals; a loop shorter than that prints nothing (Snakemake already prints a
-job's start and end), so parallel jobs and `--quiet` runs are not flooded. Outside a job nothing is printed.
+At most one line per `PTFT_PROGRESS_S` seconds (default 30; 0 turns them off) per job, and then only after a
+tenth of the running loop's steps or ten such intervals; a job shorter than that prints nothing (Snakemake already
+prints a job's start and end), so parallel jobs and `--quiet` runs are not flooded. The interval is counted per
+job, so a job of many short loops (a batch of fine-tuning runs) still shows a line now and then. Outside a job
+(library use, tests) the loops stay silent.
 """
 
 import contextlib
@@ -21,11 +23,11 @@ from tqdm import tqdm
 
 log = logging.getLogger(__name__)
 ENV = "PTFT_PROGRESS_S"
-_job = {"label": ""}  # the running job's label: one Snakemake job per process
+_job: dict = {}  # inside `job()`: the running job's label and the time of its last line (one job per process)
 
 
 def every_s() -> float:
-    """Seconds between two lines of one loop, from the environment at the time a loop starts (0 = off)."""
+    """Seconds between two lines of one job, from the environment when a loop starts (0 = off)."""
     return float(os.environ.get(ENV, "30"))
 
 
@@ -36,15 +38,17 @@ def job(label: str, stream=None):
     handler = logging.StreamHandler(stream or sys.__stderr__)
     handler.setFormatter(logging.Formatter("[progress] %(message)s"))
     log.addHandler(handler)
-    previous, level = _job["label"], log.level
-    _job["label"] = label
+    previous, level = dict(_job), log.level
+    _job.clear()
+    _job.update(label=label, last_t=None)
     log.setLevel(logging.INFO)
     try:
         yield
     finally:
         log.removeHandler(handler)
         log.setLevel(level)
-        _job["label"] = previous
+        _job.clear()
+        _job.update(previous)
 
 
 def line(done: int, total: int, *, unit: str, desc: str = "", elapsed_s: float = 0.0, **values) -> str:
@@ -53,7 +57,7 @@ def line(done: int, total: int, *, unit: str, desc: str = "", elapsed_s: float =
     parts = [desc] if desc else []
     parts += [f"{unit} {done}/{total} ({100 * done / max(total, 1):.0f}%)", *shown,
               f"{tqdm.format_interval(elapsed_s)} elapsed"]
-    head = f"{_job['label']}: " if _job["label"] else ""
+    head = f"{_job['label']}: " if _job.get("label") else ""
     return head + ", ".join(parts)
 
 
@@ -63,16 +67,20 @@ class Progress:
 
     def __init__(self, total: int, *, unit: str, desc: str = "", initial: int = 0, clock=None):
         self.total, self.unit, self.desc, self.clock = total, unit, desc, clock or time.monotonic
-        self.every_s = every_s()
-        self.start = self.last_t = self.clock()
+        self.every_s = every_s() if _job else 0.0  # outside a job: silent
+        self.start = self.clock()
+        if _job and _job["last_t"] is None:  # the job's first loop: its interval starts now
+            _job["last_t"] = self.start
         self.last_k, self.printed = initial, False
 
     def update(self, k: int, **values) -> None:
+        if not self.every_s:
+            return
         now = self.clock()
-        gap = now - self.last_t
+        gap = now - _job["last_t"]
         # The last step is left to close(), which says how the loop ended.
-        if 0 < self.every_s <= gap and k < self.total and (k - self.last_k >= self.total / 10
-                                                            or gap >= 10 * self.every_s):
+        if gap >= self.every_s and k < self.total and (k - self.last_k >= self.total / 10
+                                                       or gap >= 10 * self.every_s):
             self._emit(k, now, values)
 
     def close(self, k: int, **values) -> None:
@@ -81,4 +89,4 @@ class Progress:
 
     def _emit(self, k: int, now: float, values: dict) -> None:
         log.info(line(k, self.total, unit=self.unit, desc=self.desc, elapsed_s=now - self.start, **values))
-        self.last_t, self.last_k, self.printed = now, k, True
+        _job["last_t"], self.last_k, self.printed = now, k, True
