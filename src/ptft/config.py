@@ -43,7 +43,7 @@ def read_yaml(path) -> dict:
     """One config file as a dict. A YAML mistake raises ConfigError naming `file:line:column` and the problem."""
     path = Path(path)
     try:
-        data = yaml.load(path.read_text(), Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
+        data = yaml.load(path.read_text(), Loader=_UniqueKeyLoader)  # a SafeLoader: plain data only
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         where = f" ({err.context} at line {err.context_mark.line + 1})" if err.context and err.context_mark else ""
