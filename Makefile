@@ -8,6 +8,9 @@ SNAKEMAKE := $(VENV)/bin/snakemake
 export OMP_NUM_THREADS ?= 1
 export OPENBLAS_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
+# Every config is checked before Snakemake starts (a YAML mistake named with file:line:column, then every key):
+# Snakemake's own message for a broken --configfile names neither file nor line.
+CHECK_CONFIG = $(PY) -m ptft check-config $(CONFIG)
 
 .PHONY: venv run test test-fast lint report plan dryrun-paper clean
 
@@ -19,8 +22,10 @@ $(VENV)/.installed: pyproject.toml
 
 venv: $(VENV)/.installed
 
+# `make run` (default config) or `make run CONFIG=config/paper.yaml` (merged over it, as `--configfile` is).
 run: venv
-	$(SNAKEMAKE) --cores $(CORES) --workflow-profile profiles/default
+	$(CHECK_CONFIG)
+	$(SNAKEMAKE) --cores $(CORES) --workflow-profile profiles/default $(if $(CONFIG),--configfile $(CONFIG))
 
 test: venv
 	$(PY) -m pytest
@@ -36,6 +41,7 @@ lint: venv
 
 # `make report CONFIG=tests/configs/tiny.yaml`: the report of a run made with that config (merged over the default).
 report: venv
+	$(CHECK_CONFIG)
 	$(SNAKEMAKE) --cores $(CORES) --workflow-profile profiles/default $(if $(CONFIG),--configfile config/config.yaml $(CONFIG)) --report results/report.html
 
 # `make plan` (default config) or `make plan CONFIG=config/paper.yaml`: jobs, CPU/GPU-hours, memory, disk, longest job.
@@ -43,6 +49,7 @@ plan: venv
 	$(PY) -m ptft plan $(if $(CONFIG),--configfile $(CONFIG)) --cores $(CORES)
 
 dryrun-paper: venv
+	$(PY) -m ptft check-config config/paper.yaml
 	$(SNAKEMAKE) -n --configfile config/paper.yaml --workflow-profile profiles/default
 
 clean:

@@ -1,7 +1,13 @@
 # ptft: the paper's figures and tables as one DAG. This file is the table of contents; rules live in workflow/rules/.
 from snakemake.utils import min_version
 
+from ptft.config import check_yaml
+
 min_version("9.0")
+
+# A YAML mistake is named here with file:line:column (Snakemake's own message names neither). A --configfile that is
+# not YAML at all is refused by Snakemake before this file is read: README, "Configuration".
+check_yaml("config/config.yaml", *workflow.overwrite_configfiles)
 
 
 configfile: "config/config.yaml"

@@ -1,4 +1,5 @@
-"""Command line: `ptft audit <output>...`, `ptft plan [--configfile F...]`, `ptft config-doc` (also `python -m ptft`)."""
+"""Command line: `ptft audit <output>...`, `ptft plan [--configfile F...]`, `ptft check-config [F...]`,
+`ptft config-doc` (also `python -m ptft`)."""
 
 import argparse
 import sys
@@ -15,14 +16,25 @@ def main(argv=None) -> int:
     cmd.add_argument("outputs", nargs="+", help="figures, tables or run files with a .prov.json beside them")
     cmd.add_argument("--root", help="folder the pipeline ran in (default: inferred from each output's record)")
     cmd.add_argument("--json", action="store_true", help="machine-readable report")
+    cmd = sub.add_parser("check-config", help="check configs merged over config/config.yaml (YAML, schema, cross-field "
+                         "rules); exit 2 naming the file:line or key")
+    cmd.add_argument("configfile", nargs="*", help="configs merged over config/config.yaml, as `--configfile` is")
     sub.add_parser("config-doc", help="print config/README.md (every key of config/config.yaml, from the schema)")
     cmd = sub.add_parser("plan", help="jobs, CPU/GPU-hours, memory, disk and the longest job of a config, before a run")
     cmd.add_argument("--configfile", nargs="*", default=[], help="configs merged over config/config.yaml")
     cmd.add_argument("--cores", type=int, default=2, help="cores of the machine the wall-time bound is quoted for")
     args = parser.parse_args(argv)
     root = Path(config.SCHEMA).parents[2]
+    if args.command in ("plan", "check-config"):
+        try:
+            cfg = config.validate(config.load(root / "config/config.yaml", *args.configfile))
+        except config.ConfigError as err:
+            print(f"ptft {args.command}: {err}", file=sys.stderr)
+            return 2
+    if args.command == "check-config":
+        print(f"config OK: {' + '.join(map(str, ['config/config.yaml', *args.configfile]))}")
+        return 0
     if args.command == "plan":
-        cfg = config.validate(config.load(root / "config/config.yaml", *args.configfile))
         costs = plan.load_costs()
         print(plan.to_markdown(plan.plan(cfg, costs), costs, cores=args.cores), end="")
         return 0

@@ -1,22 +1,21 @@
-"""Config validation: the JSON schema (types, ranges, unknown keys) plus the cross-field rules it cannot state.
+"""Config loading and validation: YAML read with file:line:column errors, the JSON schema (types, ranges, unknown keys,
+defaults) through `snakemake.utils.validate`, then each arm's cross-field rules that a schema cannot state.
 
-Called by workflow/rules/common.smk at parse time, so a bad config fails before any job runs.
+One path for every entry point: the Snakefile (workflow/rules/common.smk), `ptft plan`, `ptft check-config` and the
+tests all call `validate(load(...))` or `validate(config)`, so a bad config fails before any job runs.
 """
 
-import importlib
+import json
 from pathlib import Path
 
-import jsonschema
-import referencing
 import yaml
 
 SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
-# Arm name -> module holding `check_config(section)` for rules a schema cannot express.
-ARM_CHECKS = {"dln": "ptft.dln.config", "vision": "ptft.vision.config", "modarith": "ptft.modarith.config"}
+ARMS = ("dln", "vision", "modarith")  # each with a section, `<arm>.schema.yaml` and `ptft.<arm>.config.check_config`
 
 
 class ConfigError(ValueError):
-    """A config value is invalid; the message names the key and what was expected."""
+    """A config value is invalid; the message names the key (or file:line:column) and what was expected."""
 
 
 def key_path(parts) -> str:
@@ -26,34 +25,87 @@ def key_path(parts) -> str:
     return out or "<top level>"
 
 
-def _registry(schema_dir: Path) -> referencing.Registry:
-    """Resolve `$ref: other.schema.yaml` against the schema folder (each arm keeps its own schema file)."""
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key repeated in one mapping (PyYAML would silently keep the last value)."""
 
-    def retrieve(uri: str):
-        return referencing.Resource.from_contents(yaml.safe_load((schema_dir / Path(uri).name).read_text()))
+    def construct_mapping(self, node, deep=False):
+        seen = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen and key != "<<":
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key {key!r} is repeated (first at line {seen[key] + 1})", key_node.start_mark)
+            seen[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep=deep)
 
-    return referencing.Registry(retrieve=retrieve)
+
+def read_yaml(path) -> dict:
+    """One config file as a dict. A YAML mistake raises ConfigError naming `file:line:column` and the problem."""
+    path = Path(path)
+    try:
+        data = yaml.load(path.read_text(), Loader=_UniqueKeyLoader)  # a SafeLoader: plain data only
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        where = f" ({err.context} at line {err.context_mark.line + 1})" if err.context and err.context_mark else ""
+        raise ConfigError(f"{path}:{mark.line + 1}:{mark.column + 1}: invalid YAML: {err.problem}{where}") from None
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{path}: invalid YAML: {err}") from None
+    if data is not None and not isinstance(data, dict):
+        raise ConfigError(f"{path}:1:1: expected a mapping of config keys at the top level, got {type(data).__name__}")
+    return data or {}
+
+
+def check_yaml(*paths) -> None:
+    """Read every existing file of `paths` with `read_yaml` (the Snakefile's check before Snakemake's own load)."""
+    for path in paths:
+        if Path(path).is_file():
+            read_yaml(path)
 
 
 def check_schema(config: dict, schema_path: Path = SCHEMA) -> None:
-    schema = yaml.safe_load(Path(schema_path).read_text())
-    validator = jsonschema.Draft7Validator(schema, registry=_registry(Path(schema_path).parent))
-    errors = sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))
-    if errors:
-        lines = [f"config key {key_path(e.absolute_path)}: {e.message}" for e in errors]
-        raise ConfigError("invalid config:\n  " + "\n  ".join(lines))
+    """The top-level schema, then each arm's section against `<arm>.schema.yaml` beside it, filling in defaults."""
+    _snakemake_validate(config, Path(schema_path), [])
+    for arm in ARMS:
+        if arm in config:
+            _snakemake_validate(config[arm], Path(schema_path).parent / f"{arm}.schema.yaml", [arm])
+
+
+def _snakemake_validate(section: dict, schema_path: Path, where: list) -> None:
+    """`snakemake.utils.validate` with the schema's defaults set in `section`; its error re-raised naming the key.
+
+    One call per schema file: jsonschema validates a `$ref` to another file (with its own `$schema`) without the
+    defaults extension, so the arms are not reached through the top-level schema.
+    """
+    from jsonschema import ValidationError
+    from snakemake.utils import validate as snakemake_validate
+    from snakemake_interface_common.exceptions import WorkflowError
+
+    try:
+        snakemake_validate(section, str(schema_path), set_default=True)
+    except WorkflowError as err:
+        cause = err.__context__
+        if not isinstance(cause, ValidationError):
+            raise
+        key = key_path([*where, *cause.absolute_path])
+        raise ConfigError(f"invalid config: config key {key}: {cause.message}") from None
+
+
+def check_arms(config: dict) -> None:
+    """Each arm's cross-field rules, explicitly, for every arm section present (enabled or not)."""
+    # Imported here: each arm's config module imports ConfigError from this one.
+    from ptft.dln.config import check_config as check_dln
+    from ptft.modarith.config import check_config as check_modarith
+    from ptft.vision.config import check_config as check_vision
+
+    for arm, check in zip(ARMS, (check_dln, check_vision, check_modarith)):
+        if arm in config:
+            check(config[arm])
 
 
 def validate(config: dict, schema_path: Path = SCHEMA) -> dict:
-    """Raise ConfigError naming the key unless `config` is valid; return it unchanged."""
+    """Raise ConfigError naming the key unless `config` is valid; return it with the schema's defaults filled in."""
     check_schema(config, schema_path)
-    for arm, module in ARM_CHECKS.items():
-        if arm in config:
-            try:
-                check = importlib.import_module(module).check_config
-            except ModuleNotFoundError:
-                continue
-            check(config[arm])
+    check_arms(config)
     return config
 
 
@@ -61,7 +113,7 @@ def load(*paths) -> dict:
     """Load and deep-merge YAML configs left to right (as Snakemake merges --configfile over configfile:)."""
     merged: dict = {}
     for path in paths:
-        _merge(merged, yaml.safe_load(Path(path).read_text()) or {})
+        _merge(merged, read_yaml(path))
     return merged
 
 
@@ -74,7 +126,7 @@ def _merge(base: dict, new: dict) -> None:
 
 
 def _deref(node: dict, schema_dir: Path, file: str) -> tuple[dict, str]:
-    """Follow a `$ref` (`other.schema.yaml`, `other.schema.yaml#/definitions/x` or `#/definitions/x`, relative to
+    """Follow a `$ref` (`other.schema.yaml`, `other.schema.yaml#/$defs/x` or `#/$defs/x`, relative to
     `file`); returns the node (its own keys over the target's) and the file it now lives in."""
     while isinstance(node, dict) and "$ref" in node:
         target, _, fragment = node["$ref"].partition("#")
@@ -87,13 +139,22 @@ def _deref(node: dict, schema_dir: Path, file: str) -> tuple[dict, str]:
 
 
 def _schema_at(schema: dict, parts, schema_dir: Path) -> dict:
-    """The sub-schema of a dotted key (following `$ref`s and `additionalProperties` maps), or {}."""
-    node, file = schema, SCHEMA.name
+    """The sub-schema of a dotted key (an arm's keys from its own file; `$ref`s and `additionalProperties` maps
+    followed), or {}."""
+    file = SCHEMA.name
+    if parts[0] in ARMS:
+        file, parts = f"{parts[0]}.schema.yaml", parts[1:]
+        schema = _read_schema(schema_dir / file)
+    node = schema
     for part in parts:
         node, file = _deref(node, schema_dir, file)
         extra = node.get("additionalProperties")
         node = node.get("properties", {}).get(part) or (extra if isinstance(extra, dict) else {})
     return _deref(node, schema_dir, file)[0]
+
+
+def _read_schema(path: Path) -> dict:
+    return yaml.safe_load(path.read_text()) if path.exists() else {}
 
 
 def _expectation(node: dict) -> str:
@@ -107,7 +168,8 @@ def _expectation(node: dict) -> str:
         text += ", unique" if node.get("uniqueItems") else ""
     bounds = [f"{op} {node[k]}" for k, op in (("minimum", "≥"), ("exclusiveMinimum", ">"), ("maximum", "≤"),
                                                ("exclusiveMaximum", "<")) if k in node]
-    return ", ".join([str(text)] + bounds) if text or bounds else ""
+    default = [f"absent: {json.dumps(node['default'])}"] if "default" in node else []
+    return ", ".join([str(text)] + bounds + default) if text or bounds or default else ""
 
 
 def describe(config_path: Path, schema_path: Path = SCHEMA) -> str:
@@ -131,6 +193,7 @@ def describe(config_path: Path, schema_path: Path = SCHEMA) -> str:
     head = ["# Configuration keys", "",
             f"Generated from `{Path(config_path).name}` and `workflow/schemas/*.schema.yaml` by "
             "`python -m ptft config-doc` (a test keeps it current). `config/paper.yaml` and test configs are merged "
-            "over the defaults; every key is validated before any job runs.", "",
+            "over the defaults; every key is validated before any job runs, and a key left out of every config takes the "
+            "schema's default (`absent:` below).", "",
             "| key | default | accepted | meaning |", "|---|---|---|---|"]
     return "\n".join(head + rows) + "\n"

@@ -18,7 +18,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ptft import io
+from ptft import io, progress
 
 SUFFIX = ".prov.json"
 PACKAGES = ("ptft", "numpy", "scipy", "pandas", "torch", "torchvision", "seaborn", "matplotlib", "snakemake")
@@ -119,7 +119,8 @@ def tracked(snakemake, **fields):
     """Run a Snakemake script body with its log and provenance handled.
 
     Usage in workflow/scripts/*.py:  `with tracked(snakemake) as prov: ...; prov["seeds"] = [...]`.
-    stdout, stderr and `logging` go to the rule's log; on success every output gets a record.
+    stdout, stderr and `logging` go to the rule's log; on success every output gets a record. Training loops
+    inside also print a throttled one-line status to the console, labelled with the rule and wildcards (ptft.progress).
     """
     info = {"seeds": [], "device": "cpu", "data_source": None, **fields}
     log = open(snakemake.log[0], "a") if snakemake.log else sys.stderr
@@ -128,7 +129,8 @@ def tracked(snakemake, **fields):
     logging.getLogger().setLevel(logging.INFO)
     start = time.time()
     try:
-        with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+        label = " ".join([snakemake.rule, *(f"{k}={v}" for k, v in snakemake.wildcards.items())])
+        with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log), progress.job(label):
             yield info
         write_records(
             list(snakemake.output),

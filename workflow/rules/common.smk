@@ -9,7 +9,8 @@ from ptft.vision import runs as vision_runs
 
 ROOT = Path(workflow.basedir)
 
-# Fails here, before any job is scheduled, with the key and the expectation named.
+# Fails here, before any job is scheduled, with the key and the expectation named: `snakemake.utils.validate`
+# against workflow/schemas/ (filling in the schema's defaults), then each arm's cross-field rules (ptft.config).
 try:
     ptft.config.validate(config, ROOT / "workflow/schemas/config.schema.yaml")
 except ptft.config.ConfigError as err:

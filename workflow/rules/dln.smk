@@ -56,7 +56,7 @@ rule dln_gd:
         device=DLN_COMPUTE["device"],
         runs=lambda w: DLN_RUNS[DLN_RUNS["task"] == w.task].to_dict("records"),
         gd=DLN["gd"],
-        argmin=DLN.get("argmin", True),
+        argmin=DLN["argmin"],
         alpha_pt=DLN.get("alpha_pt"),
         cache=lambda w: f"results/dln/gd/.partial/{w.task}",
     script:
@@ -143,7 +143,7 @@ rule dln_single_task:
     params:
         runs=lambda w: DLN_SINGLE[DLN_SINGLE["seed"] == int(w.seed)].to_dict("records"),
         gd=DLN["gd"],
-        argmin=DLN.get("argmin", True),
+        argmin=DLN["argmin"],
     script:
         "../scripts/dln_single_task.py"
 

@@ -1,5 +1,6 @@
 """One training loop for pretraining and fine-tuning of every deep arm: stopping rules, divergence,
-atomic checkpoints with automatic resume, history.jsonl and tqdm progress.
+atomic checkpoints with automatic resume, history.jsonl, tqdm progress in the job's log and a throttled
+one-line status on the console (ptft.progress).
 
 Fine-tuning is the same loop started from a PT checkpoint: build the model, `init_from(model, pt_path)`,
 apply the FT knobs, then `fit`.
@@ -16,7 +17,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from ptft import io
+from ptft import io, progress
 
 CHECKPOINT_VERSION = 1
 
@@ -101,6 +102,7 @@ def fit(model, *, epoch_fn, optimizer, max_epochs: int, stop_loss: float, checkp
     start, done = time.time() - status["wall_s"], status["converged"] or status["diverged"]
     bar = tqdm(total=max_epochs, initial=status["epoch"], desc=progress_desc, file=sys.stderr,
                mininterval=5.0, disable=done)
+    console = progress.Progress(max_epochs, unit="epoch", desc=progress_desc, initial=status["epoch"])
     while not done and status["epoch"] < max_epochs:
         loss = float(epoch_fn(model, optimizer, status["epoch"]))
         status["epoch"] += 1
@@ -113,10 +115,13 @@ def fit(model, *, epoch_fn, optimizer, max_epochs: int, stop_loss: float, checkp
             status["history_lines"] += 1
         bar.update(1)
         bar.set_postfix(loss=f"{loss:.3g}")
+        console.update(status["epoch"], loss=loss)
         if checkpoint is not None and (done or status["epoch"] % checkpoint_every == 0
                                        or status["epoch"] == max_epochs):
             status["wall_s"] = time.time() - start
             _save(checkpoint, model, optimizer, status)
     bar.close()
+    outcome = "converged" if status["converged"] else "diverged" if status["diverged"] else "reached max_epochs"
+    console.close(status["epoch"], loss=status["train_loss"], outcome=outcome)
     return {"epochs": status["epoch"], "train_loss": status["train_loss"], "converged": status["converged"],
             "diverged": status["diverged"], "wall_s": round(time.time() - start, 3)}

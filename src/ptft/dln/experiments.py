@@ -28,8 +28,11 @@ def panel_table(cfg: dict) -> pd.DataFrame:
 
 
 def is_rich(lambda_pt, gamma_ft, gd: dict):
-    """λ ≈ −1 with γ ≈ 0: the rich runs that need the smaller step and the tighter tolerance (REFERENCE §4)."""
-    return (lambda_pt < gd.get("rich_lambda_below", -0.999)) & (gamma_ft < gd.get("rich_gamma_below", 1e-3))
+    """λ ≈ −1 with γ ≈ 0: the rich runs that need the smaller step and the tighter tolerance (REFERENCE §4).
+
+    `gd` is the validated `dln.gd` section (the schema's defaults fill the thresholds when a config omits them).
+    """
+    return (lambda_pt < gd["rich_lambda_below"]) & (gamma_ft < gd["rich_gamma_below"])
 
 
 def stable_lr(lr, *, n, dim, c_pt, lambda_pt, gamma_ft, rho_ft, a_pt, stable_step: float):
@@ -85,7 +88,7 @@ def gd_run_table(cfg: dict) -> pd.DataFrame:
     )
     runs["lr"] = stable_lr(runs["lr"], n=(runs["alpha"] * cfg["dim"]).round(), dim=cfg["dim"], c_pt=runs["c_pt"],
                            lambda_pt=runs["lambda_pt"], gamma_ft=runs["gamma_ft"], rho_ft=runs["rho_ft"],
-                           a_pt=cfg["a_pt"], stable_step=cfg["gd"].get("stable_step"))
+                           a_pt=cfg["a_pt"], stable_step=cfg["gd"]["stable_step"])
     return _with_ids(runs, ["pt"])
 
 

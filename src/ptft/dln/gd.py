@@ -25,6 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ptft import progress
+
 
 @dataclass(frozen=True)
 class GDOptions:
@@ -161,6 +163,7 @@ def _descend(X, Y, p, m, lr, options):
     beta, mse = _train_mse(X, Y, p, m)
     threshold = options.diverge_factor * torch.clamp(mse, min=options.tol_train)
     prev_beta, status, done = beta.clone(), _Status.start(mse.cpu().numpy()), 0
+    console = progress.Progress(options.max_steps, unit="step", desc=f"GD of {p.shape[1]} runs")
     while done < options.max_steps and len(idx_np := status.active()):
         idx = torch.as_tensor(idx_np, device=X.device)
         pa, ma = p[:, idx], m[:, idx]
@@ -177,6 +180,8 @@ def _descend(X, Y, p, m, lr, options):
         prev_beta[:, idx] = beta_a
         bad = ~torch.isfinite(mse_a) | (mse_a > threshold[idx]) | ~torch.isfinite(beta_a).all(dim=0)
         status.record(idx_np, done, *(t.cpu().numpy() for t in (mse_a, change, bad)), options)
+        console.update(done, running=len(status.active()))
+    console.close(done, converged=int(status.converged.sum()), diverged=int(status.diverged.sum()))
     return status
 
 
