@@ -21,7 +21,7 @@ def test_every_caption_renders_without_docutils_messages(configfile):
     for rst in sorted((ROOT / "workflow/report").glob("*.rst")):
         text = jinja2.Template(rst.read_text()).render(snakemake={"config": cfg})
         warnings = io.StringIO()
-        publish_parts(text, writer_name="html", settings_overrides={"warning_stream": warnings, "report_level": 1})
+        publish_parts(text, writer="html", settings_overrides={"warning_stream": warnings, "report_level": 1})
         assert warnings.getvalue() == "", (rst.name, warnings.getvalue())
 
 
