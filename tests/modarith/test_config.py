@@ -30,6 +30,9 @@ BAD = [
     (lambda m: m["sweeps"].update(relative={"alpha_rel": [2.0]}), "modarith.sweeps.relative"),
     (lambda m: m["sweeps"].update(both={"alpha_rel": [1.0], "c_pt": [1.0]}), "modarith.sweeps.both"),
     (lambda m: m["base"].update(c_pt=0.0), "modarith.base.c_pt"),
+    (lambda m: m.update(pt_by_task={"div": {"steps": 10}}), "modarith.pt_by_task.div"),
+    (lambda m: m.update(pt_by_task={"add": {"momentum": 0.9}}), "modarith.pt_by_task.add"),
+    (lambda m: m.update(pt_by_task={"add": {"lr_decay_frac": 1.5}}), "modarith.pt_by_task.add.lr_decay_frac"),
     (lambda m: m.update(unknown=1), "modarith"),
 ]
 
