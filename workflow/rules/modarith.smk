@@ -28,6 +28,15 @@ MODARITH_SETTINGS = {
     )
 } | {"pt_by_task": MODARITH.get("pt_by_task", {})}
 MODARITH_FIGS = "results/modarith/figures"
+# PT steps for the figures' scale note, with the PT tasks whose pt_by_task sets others: "1500 (add+sub: 3000)".
+MODARITH_PT_STEPS = " ".join(
+    [str(MODARITH["pt"]["steps"])]
+    + [
+        f"({task}: {spec['steps']})"
+        for task, spec in MODARITH.get("pt_by_task", {}).items()
+        if "steps" in spec and task in set(MODARITH_PT["pt_task"])
+    ]
+)
 if "modarith" in config["arms"]:
     TARGETS["modarith"] = [
         "results/modarith/finetune.csv",
@@ -203,6 +212,6 @@ rule modarith_figures:
         note=MODARITH["figure_note"],
         pt_train_frac=MODARITH["pt_train_frac"],
         scale={k: MODARITH[k] for k in ("p", "seeds", "model")}
-        | {"pt_steps": MODARITH["pt"]["steps"], "ft_steps": MODARITH["ft"]["steps"]},
+        | {"pt_steps": MODARITH_PT_STEPS, "ft_steps": MODARITH["ft"]["steps"]},
     script:
         "../scripts/modarith_figures.py"
