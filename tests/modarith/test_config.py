@@ -43,3 +43,13 @@ def test_bad_values_name_the_key(edit, key):
     edit(cfg["modarith"])
     with pytest.raises(config.ConfigError, match=key.replace(".", r"\.")):
         config.validate(cfg)
+
+
+def test_the_default_run_has_every_control_family():
+    """The scorecard's controls (same reaches PT, shared and subset vs their probe) all run by default."""
+    assert {"same", "shared", "subset"} <= set(BASE["modarith"]["families"])
+
+
+def test_pt_by_task_names_pt_tasks_the_default_run_pretrains():
+    section = BASE["modarith"]
+    assert set(section["pt_by_task"]) <= {spec["pt_task"] for spec in section["families"].values()}
