@@ -30,6 +30,9 @@ BAD = [
     (lambda m: m["sweeps"].update(relative={"alpha_rel": [2.0]}), "modarith.sweeps.relative"),
     (lambda m: m["sweeps"].update(both={"alpha_rel": [1.0], "c_pt": [1.0]}), "modarith.sweeps.both"),
     (lambda m: m["base"].update(c_pt=0.0), "modarith.base.c_pt"),
+    (lambda m: m.update(pt_by_task={"div": {"steps": 10}}), "modarith.pt_by_task.div"),
+    (lambda m: m.update(pt_by_task={"add": {"momentum": 0.9}}), "modarith.pt_by_task.add"),
+    (lambda m: m.update(pt_by_task={"add": {"lr_decay_frac": 1.5}}), "modarith.pt_by_task.add.lr_decay_frac"),
     (lambda m: m.update(unknown=1), "modarith"),
 ]
 
@@ -40,3 +43,13 @@ def test_bad_values_name_the_key(edit, key):
     edit(cfg["modarith"])
     with pytest.raises(config.ConfigError, match=key.replace(".", r"\.")):
         config.validate(cfg)
+
+
+def test_the_default_run_has_every_control_family():
+    """The scorecard's controls (same reaches PT, shared and subset vs their probe) all run by default."""
+    assert {"same", "shared", "subset"} <= set(BASE["modarith"]["families"])
+
+
+def test_pt_by_task_names_pt_tasks_the_default_run_pretrains():
+    section = BASE["modarith"]
+    assert set(section["pt_by_task"]) <= {spec["pt_task"] for spec in section["families"].values()}

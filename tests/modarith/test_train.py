@@ -1,5 +1,6 @@
 """Training: a tiny PT→FT round trip lowers the loss and is deterministic on CPU; a batched ensemble gives each
-member's single-run result; resume equals an uninterrupted run; a diverging member is recorded and isolated.
+member's single-run result; resume equals an uninterrupted run; a diverging member is recorded and isolated; the
+optional linear lr decay and the per-PT-task schedule overrides act as configured.
 Tolerances: bitwise for determinism and resume; atol 1e-5 on parameters / 1e-6 on losses for batched vs
 single (batched matmuls may sum in another order)."""
 
@@ -107,3 +108,36 @@ def test_a_diverging_member_is_recorded_and_leaves_the_others_alone(tmp_path):
     one, (single,) = fit(members([0], [1.0]), [0], tmp_path / "single")
     assert status[1]["diverged"] and not status[1]["converged"] and status[1]["steps"] == 1
     assert not status[0]["diverged"] and status[0]["train_loss"] == pytest.approx(single["train_loss"], abs=1e-6)
+
+
+def test_lr_decay_is_linear_to_zero_over_the_last_fraction():
+    factors = [train.lr_factor(e, 100, 0.25) for e in range(100)]
+    assert factors[:75] == [1.0] * 75 and factors[75] == pytest.approx(1.0) and factors[99] == pytest.approx(0.04)
+    assert all(a > b for a, b in zip(factors[75:], factors[76:]))
+    assert {train.lr_factor(e, 100, 0.0) for e in range(100)} == {1.0}  # 0: constant lr
+
+
+def test_the_optimizer_follows_the_decay(tmp_path, monkeypatch):
+    seen, step = [], train._step_fn
+
+    def recording(**kw):  # the lr each optimizer step ran with
+        inner = step(**kw)
+
+        def wrapped(ens, optimizer, epoch):
+            out = inner(ens, optimizer, epoch)
+            seen.append(optimizer.param_groups[0]["lr"])
+            return out
+
+        return wrapped
+
+    monkeypatch.setattr(train, "_step_fn", recording)
+    fit(members([0], [1.0]), [0], tmp_path / "decay", steps=10, lr_decay_frac=0.5)
+    assert seen == pytest.approx([1e-2] * 5 + [1e-2 * (10 - e) / 5 for e in range(5, 10)])
+
+
+def test_pt_by_task_replaces_the_schedule_of_that_task_only():
+    settings = SETTINGS | {"pt_by_task": {"add+sub": {"steps": 90, "lr_decay_frac": 0.3}}}
+    mixed, plain, ft = (jobs._schedule(settings, "pt", "add+sub"), jobs._schedule(settings, "pt", "add"),
+                        jobs._schedule(settings, "ft"))
+    assert (mixed["steps"], mixed["lr_decay_frac"], mixed["lr"]) == (90, 0.3, SETTINGS["pt"]["lr"])
+    assert plain == {**SETTINGS["pt"], "generalise_acc": 0.5} and ft == {**SETTINGS["ft"], "generalise_acc": 0.5}

@@ -24,7 +24,7 @@ MODARITH_SETTINGS = {
         "early_layers",
         "head",
     )
-}
+} | {"pt_by_task": MODARITH.get("pt_by_task", {})}
 MODARITH_FIGS = "results/modarith/figures"
 if "modarith" in config["arms"]:
     TARGETS["modarith"] = [

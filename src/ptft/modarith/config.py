@@ -37,6 +37,11 @@ def check_config(section: dict) -> None:
                               "neither)")
         if tasks.n_pairs(p, frac) < 1:
             raise ConfigError(f"modarith.ft_train_frac: {frac} gives no FT train pair at p = {p}")
+    for task in section.get("pt_by_task", {}):
+        try:
+            tasks.task_ops(task)
+        except KeyError as err:
+            raise ConfigError(f"modarith.pt_by_task.{task}: {err.args[0]}") from None
     arch = section["model"]
     if arch["d_model"] % arch["n_heads"]:
         raise ConfigError(f"modarith.model.n_heads: {arch['n_heads']} does not divide d_model = {arch['d_model']}")

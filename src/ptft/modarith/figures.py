@@ -38,8 +38,12 @@ def pt_summary(ops: pd.DataFrame) -> pd.DataFrame:
 def scale_note(section: dict) -> str:
     """The config's figure_note and the run's scale, printed on every figure (the default is a reduced demo)."""
     m = section["model"]
+    pt_tasks = {family["pt_task"] for family in section["families"].values()}
+    pt_steps = " ".join([str(section["pt"]["steps"])] + [
+        f"({task}: {spec['steps']})" for task, spec in section.get("pt_by_task", {}).items()
+        if "steps" in spec and task in pt_tasks])
     scale = (f"p = {section['p']}, {len(section['seeds'])} seeds, d_model = {m['d_model']}, {m['n_layers']} layer(s), "
-             f"PT {section['pt']['steps']} / FT {section['ft']['steps']} full-batch steps")
+             f"PT {pt_steps} / FT {section['ft']['steps']} full-batch steps")
     return " · ".join(s for s in (section["figure_note"], scale) if s)
 
 

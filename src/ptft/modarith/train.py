@@ -83,8 +83,16 @@ def _truncate_evals(path: Path, step: int) -> None:
         io.write_text(path, "".join(keep))
 
 
+def lr_factor(epoch: int, steps: int, lr_decay_frac: float) -> float:
+    """Learning-rate multiplier at step `epoch` (0-based): 1, then linear to 0 over the last `lr_decay_frac` of the
+    steps (0: constant). A function of the step alone, so a resumed run follows the same schedule."""
+    if lr_decay_frac <= 0:
+        return 1.0
+    return min(1.0, (steps - epoch) / (lr_decay_frac * steps))
+
+
 def _step_fn(*, train, test, steps: int, eval_every: int, stop_loss: float, stop_early: bool,
-             generalise_acc: float, evals: Path, run_ids):
+             generalise_acc: float, evals: Path, run_ids, lr: float, lr_decay_frac: float):
     """trainer.fit's epoch_fn: one full-batch optimizer step of every active member, then the status update.
 
     Returns the scalar fit stops on: NaN once every member diverged; with `stop_early`, the largest train
@@ -92,6 +100,8 @@ def _step_fn(*, train, test, steps: int, eval_every: int, stop_loss: float, stop
     """
 
     def step(ens, optimizer, epoch: int) -> float:
+        for group in optimizer.param_groups:
+            group["lr"] = lr * lr_factor(epoch, steps, lr_decay_frac)
         active = ~(ens.status_converged | ens.status_diverged)
         logits = ens(train[0])
         losses = member_losses(logits, train[1])
@@ -139,8 +149,11 @@ def make_optimizer(params, *, optimizer: str, lr: float, weight_decay: float, be
 
 def train(models, *, run_ids, train_data, test_data, steps: int, lr: float, weight_decay: float, eval_every: int,
           stop_loss: float, stop_early: bool, generalise_acc: float, workdir, device, optimizer: str = "adamw",
-          betas=(0.9, 0.98), momentum: float = 0.0, progress_desc: str = "") -> tuple[Ensemble, list[dict]]:
+          betas=(0.9, 0.98), momentum: float = 0.0, lr_decay_frac: float = 0.0,
+          progress_desc: str = "") -> tuple[Ensemble, list[dict]]:
     """Train `models` (one per run id) as one ensemble; `train_data`/`test_data` = per-member (tokens, labels).
+
+    `lr_decay_frac`: the last fraction of the steps over which lr falls linearly to 0 (0: constant lr).
 
     `workdir` holds checkpoint.pt, history.jsonl (fit's) and evals.jsonl (per member, every `eval_every`
     steps); an existing checkpoint is resumed. Returns the ensemble and one status dict per member.
@@ -154,7 +167,7 @@ def train(models, *, run_ids, train_data, test_data, steps: int, lr: float, weig
                                momentum=momentum)
     step = _step_fn(train=stack(train_data, device), test=stack(test_data, device), steps=steps,
                     eval_every=eval_every, stop_loss=stop_loss, stop_early=stop_early, generalise_acc=generalise_acc,
-                    evals=workdir / "evals.jsonl", run_ids=list(run_ids))
+                    evals=workdir / "evals.jsonl", run_ids=list(run_ids), lr=lr, lr_decay_frac=lr_decay_frac)
     out = trainer.fit(ens, epoch_fn=step, optimizer=optimizer, max_epochs=steps,
                       stop_loss=stop_loss if stop_early else 0.0, checkpoint=checkpoint,
                       history=workdir / "history.jsonl", checkpoint_every=eval_every, progress_desc=progress_desc)
