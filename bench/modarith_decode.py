@@ -69,7 +69,7 @@ def main() -> None:
     rows = []
     for run in pt.itertuples():
         model = train.build(p, section["model"], 0)
-        model.load_state_dict(states[run.pt_run_id])
+        model.load_state_dict(states[run.pt_id])
         split = tasks.split(p, run.seed, frac, frac)
         data = {part: tasks.dataset(p, args.ft_task, split[part]) for part in ("pt_train", "test")}
         acts = {part: sites(model, torch.from_numpy(x)) for part, (x, _) in data.items()}

@@ -156,6 +156,13 @@ def test_repeated_key_in_a_configfile_names_its_line(tmp_path):
     assert f"{dup}:3:3: invalid YAML: the key 'dim' is repeated (first at line 2)" in text, text[-2000:]
 
 
+def test_yaml_merge_keys_are_yaml_not_a_repeated_key(tmp_path):
+    """`<<: *anchor` is YAML's merge (PyYAML resolves it); only a key written twice in one mapping is refused."""
+    merged = tmp_path / "merged.yaml"
+    merged.write_text("base: &b {lr: 1.0, steps: 5}\nfast:\n  <<: *b\n  steps: 2\n")
+    assert config.read_yaml(merged) == {"base": {"lr": 1.0, "steps": 5}, "fast": {"lr": 1.0, "steps": 2}}
+
+
 def test_plain_snakemake_refuses_a_broken_configfile_before_any_job(tmp_path):
     """Snakemake reads --configfile files while parsing its arguments (snakemake/settings/types.py, ConfigSettings),
     before the Snakefile runs, so its own message is all a plain `snakemake` prints; `make run CONFIG=…` and

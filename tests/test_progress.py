@@ -41,9 +41,9 @@ def run(total, seconds_per_step, monkeypatch, every="30"):
 
 
 def test_line_names_the_job_its_step_loss_and_elapsed_time():
-    with progress.job("vision_pretrain pt_id=mnist_s0", stream=io.StringIO()):
+    with progress.job("vision_pretrain dataset=mnist pt_id=9c41d07e2a", stream=io.StringIO()):
         text = progress.line(40, 100, unit="epoch", desc="PT seed 0", elapsed_s=62.0, loss=0.41234)
-    assert text == "vision_pretrain pt_id=mnist_s0: PT seed 0, epoch 40/100 (40%), loss 0.412, 01:02 elapsed"
+    assert text == "vision_pretrain dataset=mnist pt_id=9c41d07e2a: PT seed 0, epoch 40/100 (40%), loss 0.412, 01:02 elapsed"
 
 
 def test_a_job_shorter_than_the_interval_prints_nothing(monkeypatch):
@@ -100,11 +100,11 @@ def test_the_deep_trainer_reports_epochs_and_outcome(monkeypatch):
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     losses = iter([1.0 / (k + 1) for k in range(20)])
     stream = io.StringIO()
-    with progress.job("vision_finetune pt_id=a ft_job=0", stream=stream):
+    with progress.job("vision_finetune dataset=mnist ft_job=9c41d07e2a-0", stream=stream):
         trainer.fit(model, epoch_fn=lambda m, o, e: next(losses), optimizer=optimizer, max_epochs=20, stop_loss=0.06,
                     progress_desc="FT n=10")
     lines = stream.getvalue().splitlines()
-    assert lines[0].startswith("[progress] vision_finetune pt_id=a ft_job=0: FT n=10, epoch 2/20 (10%), loss 0.5, ")
+    assert lines[0].startswith("[progress] vision_finetune dataset=mnist ft_job=9c41d07e2a-0: FT n=10, epoch 2/20 (10%), loss 0.5, ")
     assert "epoch 17/20" in lines[-1] and "outcome converged" in lines[-1]
 
 

@@ -31,8 +31,10 @@ class _UniqueKeyLoader(yaml.SafeLoader):
     def construct_mapping(self, node, deep=False):
         seen = {}
         for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":  # `<<: *anchor` merges are YAML's, left to PyYAML
+                continue
             key = self.construct_object(key_node, deep=deep)
-            if key in seen and key != "<<":
+            if key in seen:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"the key {key!r} is repeated (first at line {seen[key] + 1})", key_node.start_mark)
             seen[key] = key_node.start_mark.line

@@ -65,8 +65,11 @@ def test_gather_refuses_missing_duplicated_and_nan_ids(tmp_path):
     assert len(results.gather(paths + paths[1:], ["r1", "r2", "r3"], key="ft_id", what="runs",
                               one_per_id=False)) == 4
     pd.DataFrame({"ft_id": [None], "test_acc": 0.5}).to_csv(tmp_path / "c.csv", index=False)
-    with pytest.raises(DamagedTableError, match="ft_id"):
+    with pytest.raises(DamagedTableError, match=f"{tmp_path / 'c.csv'}: column ft_id missing or NaN"):
         results.gather(paths + [tmp_path / "c.csv"], ["r1", "r2", "r3"], key="ft_id", what="runs")
+    (tmp_path / "d.csv").write_text('ft_id,test_acc\n"r1,0.5\n')  # cut mid-row
+    with pytest.raises(DamagedTableError, match=f"{tmp_path / 'd.csv'}: cannot be parsed"):
+        results.gather(paths + [tmp_path / "d.csv"], ["r1", "r2", "r3"], key="ft_id", what="runs")
 
 
 def test_summary_counts_runs_and_finite_values_per_cell():

@@ -50,6 +50,9 @@ def test_the_default_run_has_every_control_family():
     assert {"same", "shared", "subset"} <= set(BASE["modarith"]["families"])
 
 
-def test_pt_by_task_names_pt_tasks_the_default_run_pretrains():
-    section = BASE["modarith"]
-    assert set(section["pt_by_task"]) <= {spec["pt_task"] for spec in section["families"].values()}
+def test_a_pt_by_task_key_no_family_pretrains_is_refused():
+    """A schedule for a PT task nobody pretrains (or spelled otherwise, e.g. sub+add) would silently do nothing."""
+    cfg = copy.deepcopy(BASE)
+    cfg["modarith"]["pt_by_task"] = {"sub+add": {"steps": 10}}
+    with pytest.raises(config.ConfigError, match=r"modarith\.pt_by_task\.sub\+add: no family pretrains"):
+        config.validate(cfg)

@@ -11,20 +11,6 @@ localrules:
 
 
 MODARITH_RES = MODARITH["resources"]
-# What a training job needs from the config (the members come from the run tables).
-MODARITH_SETTINGS = {
-    k: MODARITH[k]
-    for k in (
-        "p",
-        "pt_train_frac",
-        "model",
-        "pt",
-        "ft",
-        "generalise_acc",
-        "early_layers",
-        "head",
-    )
-} | {"pt_by_task": MODARITH.get("pt_by_task", {})}
 MODARITH_FIGS = "results/modarith/figures"
 if "modarith" in config["arms"]:
     TARGETS["modarith"] = [
@@ -57,8 +43,8 @@ rule modarith_pretrain:
         runtime=MODARITH_RES["runtime"],
     params:
         members=get_modarith_members("pt"),
-        settings=MODARITH_SETTINGS,
-        workdir=get_modarith_workdir("pt", MODARITH_SETTINGS),
+        settings=get_modarith_settings("pt"),
+        workdir=get_modarith_workdir("pt"),
     script:
         "../scripts/modarith_pretrain.py"
 
@@ -82,8 +68,8 @@ rule modarith_finetune:
         runtime=MODARITH_RES["runtime"],
     params:
         members=get_modarith_members("ft"),
-        settings=MODARITH_SETTINGS,
-        workdir=get_modarith_workdir("ft", MODARITH_SETTINGS),
+        settings=get_modarith_settings("ft"),
+        workdir=get_modarith_workdir("ft"),
     script:
         "../scripts/modarith_finetune.py"
 

@@ -30,6 +30,12 @@ def errorbars(ax, df: pd.DataFrame, x: str, y: str, hue: str, palette: dict, *, 
         ax.minorticks_off()
 
 
+def panel_order(panels, present) -> list:
+    """The configured panel order (None: order of appearance), restricted to the values present."""
+    present = list(dict.fromkeys(present))
+    return [p for p in panels if p in present] if panels else present
+
+
 def acc_vs_size(long: pd.DataFrame, sweep: str, axes: Axes, *, panels=None, baseline: str | None = None,
                 reference: str | None = None, log_x: bool = False, title=None, caption: str = ""):
     """One panel per value of the arm's panel column (in the order `panels`, None: as they appear): FT test accuracy
@@ -42,8 +48,7 @@ def acc_vs_size(long: pd.DataFrame, sweep: str, axes: Axes, *, panels=None, base
     plotting.setup()
     size, panel = axes.size, axes.panel
     rows = long[long["sweep"] == sweep]
-    present = list(dict.fromkeys(rows[panel]))
-    names = [p for p in panels if p in present] if panels else present
+    names = panel_order(panels, rows[panel])
     fig, grid = plt.subplots(1, len(names), figsize=(3.8 * len(names), 3.3), sharey=True, squeeze=False)
     palette = colours(rows["value"])
     for ax, name in zip(grid[0], names):

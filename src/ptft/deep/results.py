@@ -13,13 +13,20 @@ def gather(paths, expected_ids, *, key: str, what: str, one_per_id: bool = True)
 
     Raises ptft.collect.MissingRunsError / DamagedTableError naming what is wrong (never a quietly smaller n).
     """
-    found = pd.concat([pd.read_csv(path) for path in paths], ignore_index=True)
-    if key not in found or found[key].isna().any():
-        raise DamagedTableError(f"{what}: column {key} missing or NaN in some of {len(paths)} job tables; "
-                                "rerun the jobs that wrote them")
+    found = pd.concat([_job_table(path, key) for path in paths], ignore_index=True)
     check_complete(found if one_per_id else found.drop_duplicates(key), pd.DataFrame({key: list(expected_ids)}),
                    key=key, what=what)
     return found
+
+
+def _job_table(path, key: str) -> pd.DataFrame:
+    try:
+        df = pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        raise DamagedTableError(f"{path}: cannot be parsed as CSV ({err}); rerun the job that writes it") from None
+    if key not in df or df[key].isna().any():
+        raise DamagedTableError(f"{path}: column {key} missing or NaN; rerun the job that writes it")
+    return df
 
 
 def summary(df: pd.DataFrame, by, value: str | None = None, baselines=()) -> pd.DataFrame:

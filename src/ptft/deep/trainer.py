@@ -90,11 +90,11 @@ def _resume(path, model, optimizer, history) -> dict:
 
 
 def fit(model, *, epoch_fn, optimizer, max_epochs: int, stop_loss: float, checkpoint=None, history=None,
-        checkpoint_every: int = 1, progress_desc: str = "") -> dict:
+        checkpoint_every: int = 1, progress_desc: str = "", unit: str = "epoch") -> dict:
     """Train until the mean train loss is < `stop_loss` (converged), non-finite (diverged) or `max_epochs`.
 
-    `epoch_fn(model, optimizer, epoch) -> float` runs one epoch (or one full-batch step) and returns its
-    mean train loss. If `checkpoint` exists, training resumes from it and ends with the same result as an
+    `epoch_fn(model, optimizer, epoch) -> float` runs one epoch (or one full-batch step: `unit` "step", as the
+    console progress line calls it) and returns its mean train loss. If `checkpoint` exists, training resumes from it and ends with the same result as an
     uninterrupted run (the RNG states are part of the checkpoint). A diverged run is recorded, not raised.
     Returns {epochs, train_loss, converged, diverged, wall_s}; wall_s sums all resumed segments.
     """
@@ -102,7 +102,7 @@ def fit(model, *, epoch_fn, optimizer, max_epochs: int, stop_loss: float, checkp
     start, done = time.time() - status["wall_s"], status["converged"] or status["diverged"]
     bar = tqdm(total=max_epochs, initial=status["epoch"], desc=progress_desc, file=sys.stderr,
                mininterval=5.0, disable=done)
-    console = progress.Progress(max_epochs, unit="epoch", desc=progress_desc, initial=status["epoch"])
+    console = progress.Progress(max_epochs, unit=unit, desc=progress_desc, initial=status["epoch"])
     while not done and status["epoch"] < max_epochs:
         loss = float(epoch_fn(model, optimizer, status["epoch"]))
         status["epoch"] += 1

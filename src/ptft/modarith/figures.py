@@ -8,7 +8,7 @@ import pandas as pd
 from ptft import plotting
 from ptft.deep import figures as deep
 from ptft.deep.knobs import KNOBS
-from ptft.modarith.runs import AXES, PT_KEYS
+from ptft.modarith.runs import AXES, PT_KEYS, pt_schedule
 from ptft.stats import mean_ci
 
 FINETUNE_COLUMNS = ["p", "family", "pt_task", "ft_task", "seed", *KNOBS, "ft_train_frac", "n_train", "test_acc",
@@ -38,19 +38,13 @@ def pt_summary(ops: pd.DataFrame) -> pd.DataFrame:
 def scale_note(section: dict) -> str:
     """The config's figure_note and the run's scale, printed on every figure (the default is a reduced demo)."""
     m = section["model"]
-    pt_tasks = {family["pt_task"] for family in section["families"].values()}
+    steps = {family["pt_task"]: pt_schedule(section, family["pt_task"])["steps"]
+             for family in section["families"].values()}
     pt_steps = " ".join([str(section["pt"]["steps"])] + [
-        f"({task}: {spec['steps']})" for task, spec in section.get("pt_by_task", {}).items()
-        if "steps" in spec and task in pt_tasks])
+        f"({task}: {n})" for task, n in steps.items() if n != section["pt"]["steps"]])
     scale = (f"p = {section['p']}, {len(section['seeds'])} seeds, d_model = {m['d_model']}, {m['n_layers']} layer(s), "
              f"PT {pt_steps} / FT {section['ft']['steps']} full-batch steps")
     return " · ".join(s for s in (section["figure_note"], scale) if s)
-
-
-def _order(families, present) -> list:
-    """The config's family order (None: order of appearance), restricted to the families present."""
-    present = list(dict.fromkeys(present))
-    return [f for f in families if f in present] if families else present
 
 
 def acc_vs_frac(long: pd.DataFrame, sweep: str, families=None):
@@ -90,7 +84,7 @@ def steps_vs_knob(long: pd.DataFrame, generalise_acc: float, families=None):
     where none did says so.
     """
     plotting.setup()
-    families, sweeps = _order(families, long["family"]), list(dict.fromkeys(long["sweep"]))
+    families, sweeps = deep.panel_order(families, long["family"]), list(dict.fromkeys(long["sweep"]))
     fig, axes = plt.subplots(len(families), len(sweeps), figsize=(3.4 * len(sweeps), 2.8 * len(families)),
                              squeeze=False, sharey=True)
     for i, family in enumerate(families):

@@ -1,7 +1,8 @@
 """One Snakemake job = one ensemble: the members of a PT job (one PT task) or an FT job (one family × fraction).
 
-`settings` is the part of the `modarith` config a job needs: p, pt_train_frac, model, pt/ft schedule,
-pt_by_task, generalise_acc, early_layers, head. Members are run-table rows (ptft.modarith.runs).
+`settings` is the part of the `modarith` config a job needs: p, pt_train_frac, model, pt/ft schedule (a PT
+job's `pt` already with its task's `pt_by_task` applied: ptft.modarith.runs.pt_schedule), generalise_acc,
+early_layers, head. Members are run-table rows (ptft.modarith.runs).
 """
 
 from pathlib import Path
@@ -17,11 +18,8 @@ EVAL_COLUMNS = ["step", "run_id", "train_loss", "train_acc", "test_loss", "test_
 OP_COLUMNS = ["pt_id", "op", "test_acc"]
 
 
-def _schedule(settings: dict, phase: str, pt_task: str | None = None) -> dict:
-    """The phase's schedule; for pretraining, with the PT task's overrides (`pt_by_task`, e.g. more steps for a
-    mixture) applied."""
-    overrides = settings.get("pt_by_task", {}).get(pt_task, {}) if phase == "pt" else {}
-    return {**settings[phase], **overrides, "generalise_acc": settings["generalise_acc"]}
+def _schedule(settings: dict, phase: str) -> dict:
+    return {**settings[phase], "generalise_acc": settings["generalise_acc"]}
 
 
 def _model(settings: dict, state: dict, seed: int):
@@ -49,10 +47,9 @@ def pretrain(members: list[dict], settings: dict, *, workdir, device) -> tuple[d
     ids = [r["pt_id"] for r in members]
     # ft_train_frac is irrelevant to the PT split; pt_train_frac keeps split()'s nesting check satisfied.
     frac = settings["pt_train_frac"]
-    (pt_task,) = {r["pt_task"] for r in members}  # one PT job = one PT task (ptft.modarith.runs.pt_runs)
     ens, status = tr.train(models, run_ids=ids, train_data=_data(settings, members, "pt_task", "pt_train", frac),
                            test_data=_data(settings, members, "pt_task", "test", frac), workdir=workdir,
-                           device=device, progress_desc="pretrain", **_schedule(settings, "pt", pt_task))
+                           device=device, progress_desc="pretrain", **_schedule(settings, "pt"))
     states = {run_id: {n: t.cpu() for n, t in ens.member_state(e).items()} for e, run_id in enumerate(ids)}
     return states, _table(members, status, "pt_id"), op_accuracy(members, settings, states)
 

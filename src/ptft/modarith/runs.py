@@ -44,6 +44,12 @@ def pt_runs(ft: pd.DataFrame) -> pd.DataFrame:
     return pt.assign(pt_job=pt["pt_task"])
 
 
+def pt_schedule(section: dict, pt_task: str) -> dict:
+    """The PT schedule of one PT task: `pt`, with that task's keys of `pt_by_task` (e.g. more steps for a mixture)
+    replacing their values."""
+    return {**section["pt"], **section.get("pt_by_task", {}).get(pt_task, {})}
+
+
 def tables(section: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(pt, ft) run tables of a validated `modarith` config section."""
     ft = ft_runs(p=section["p"], families=section["families"], seeds=section["seeds"],

@@ -170,7 +170,8 @@ def train(models, *, run_ids, train_data, test_data, steps: int, lr: float, weig
                     evals=workdir / "evals.jsonl", run_ids=list(run_ids), lr=lr, lr_decay_frac=lr_decay_frac)
     out = trainer.fit(ens, epoch_fn=step, optimizer=optimizer, max_epochs=steps,
                       stop_loss=stop_loss if stop_early else 0.0, checkpoint=checkpoint,
-                      history=workdir / "history.jsonl", checkpoint_every=eval_every, progress_desc=progress_desc)
+                      history=workdir / "history.jsonl", checkpoint_every=eval_every, progress_desc=progress_desc,
+                      unit="step")
     if not stop_early:  # the whole budget ran: converged means the train set is fit at the end
         ens.status_converged.copy_(~ens.status_diverged & (ens.status_train_loss < stop_loss))
     status = [{"run_id": r, "wall_s": out["wall_s"], **{k: _plain(getattr(ens, f"status_{k}")[e]) for k in STATUS}}

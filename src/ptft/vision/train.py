@@ -259,11 +259,9 @@ def recompute_bn_stats(model, x, batch_size: int, runtime: Runtime) -> None:
         m.momentum = momentum
 
 
-def runtime_from(compute: dict, device: torch.device | None = None) -> Runtime:
-    """The Runtime of the config's `compute` entry on `device` (None: ptft.deep.device.pick of compute.device)."""
-    from ptft.deep.device import pick
-
-    return Runtime(device=device or pick(compute["device"]), channels_last=compute["channels_last"],
+def runtime_from(compute: dict, device: torch.device) -> Runtime:
+    """The Runtime of the config's `compute` entry on `device` (the training scripts: ptft.deep.device.setup)."""
+    return Runtime(device=device, channels_last=compute["channels_last"],
                    bf16=compute["bf16"], eval_batch=compute["eval_batch"], checkpoint_every=compute["checkpoint_every"])
 
 
