@@ -44,6 +44,8 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 def read_yaml(path) -> dict:
     """One config file as a dict. A YAML mistake raises ConfigError naming `file:line:column` and the problem."""
     path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such config file")
     try:
         data = yaml.load(path.read_text(), Loader=_UniqueKeyLoader)  # a SafeLoader: plain data only
     except yaml.MarkedYAMLError as err:
@@ -104,8 +106,27 @@ def check_arms(config: dict) -> None:
             check(config[arm])
 
 
+# Maps of named entries (a panel, a family, a sweep, ...). Configs merge key by key over the default, as Snakemake's
+# --configfile does, so a later file cannot delete an entry; `name: null` in one of these maps removes it.
+NAMED_ENTRIES = ("dln.panels", "vision.datasets", "vision.sweeps", "modarith.families", "modarith.sweeps",
+                 "modarith.pt_by_task")
+
+
+def drop_removed_entries(config: dict) -> None:
+    """Delete the entries set to null in the maps of NAMED_ENTRIES (in place)."""
+    for dotted in NAMED_ENTRIES:
+        node = config
+        for part in dotted.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict):
+            for name in [k for k, v in node.items() if v is None]:
+                del node[name]
+
+
 def validate(config: dict, schema_path: Path = SCHEMA) -> dict:
-    """Raise ConfigError naming the key unless `config` is valid; return it with the schema's defaults filled in."""
+    """Raise ConfigError naming the key unless `config` is valid; return it with the schema's defaults filled in
+    (and the named entries set to null removed: NAMED_ENTRIES)."""
+    drop_removed_entries(config)
     check_schema(config, schema_path)
     check_arms(config)
     return config

@@ -21,7 +21,9 @@ COLUMNS = ["arm", "rule", "jobs", "cpu_h", "gpu_h", "cpu_h_bound", "gpu_h_bound"
 TRAIN_PER_CLASS = {"cifar100": 500, "svhn": 7326, "mnist": None}
 IMAGE_SIZE = {"cifar100": 32, "svhn": 32, "mnist": 28}
 PT_CLASSES = {"cifar100": 98, "svhn": 8, "mnist": 8}
-RESNET18_BYTES = 11.2e6 * 4  # parameters × fp32: one checkpoint (the optimiser state doubles a work checkpoint)
+# Parameters × fp32: one checkpoint. Kept on disk: one model.pt per PT run; FT keeps tables only. A running job's
+# work checkpoint (with the optimiser state: 2×) is deleted when it finishes, so it counts in no total.
+RESNET18_BYTES = 11.2e6 * 4
 
 
 def _overlay(base: dict, new: dict) -> dict:
@@ -127,10 +129,10 @@ def vision_rows(cfg: dict, u: dict) -> list[dict]:
                            for r in ft.itertuples()])
     ft_s = overhead + ft_cost.groupby("ft_job")["s"].sum()
     return [_row("vision", "vision_pretrain", pt_s, device=device, mem_bytes=4 * RESNET18_BYTES + 2e9,
-                 disk_bytes=len(pt) * 3 * RESNET18_BYTES, note=f"epochs at most {cfg['pt']['max_epochs']} (the stop "
+                 disk_bytes=len(pt) * RESNET18_BYTES, note=f"epochs at most {cfg['pt']['max_epochs']} (the stop "
                                                                 "rule may end them sooner)"),
             _row("vision", "vision_finetune", ft_s, device=device, mem_bytes=4 * RESNET18_BYTES + 1e9,
-                 disk_bytes=len(ft_s) * 2 * RESNET18_BYTES, note=f"{len(ft)} FT runs")]
+                 note=f"{len(ft)} FT runs")]
 
 
 # --- modular arithmetic -----------------------------------------------------------------------------------------
@@ -167,9 +169,9 @@ def to_markdown(table: pd.DataFrame, costs: dict, cores: int = 2) -> str:
     """The plan as Markdown: totals, the table, the unit costs and their uncertainty."""
     cpu, gpu = table["cpu_h"].sum(), table["gpu_h"].sum()
     head = [f"# Cost plan ({costs['version']})", "",
-            f"{int(table['jobs'].sum())} jobs; {cpu:.3g} CPU-hours and {gpu:.3g} GPU-hours typical "
+            f"{int(table['jobs'].sum())} training jobs (the collect, table and figure jobs beside them cost seconds); {cpu:.3g} CPU-hours and {gpu:.3g} GPU-hours typical "
             f"(bound {table['cpu_h_bound'].sum():.3g} CPU-h, {table['gpu_h_bound'].sum():.3g} GPU-h); "
             f"at least {cpu / cores * 60:.3g} min on {cores} cores; longest job {table['longest_job_h'].max():.3g} h; "
-            f"disk {table['disk_gb'].sum():.3g} GB.", "",
+            f"disk {table['disk_gb'].sum():.3g} GB of kept checkpoints.", "",
             f"Uncertainty: {costs['uncertainty']}", ""]
     return "\n".join(head + [table.to_markdown(index=False, floatfmt=".3g"), ""])

@@ -47,7 +47,7 @@ def setting(name: str, value) -> str:
 
 def stamp(fig, data_source: str | None, note: str = "") -> None:
     """Write the data source (and any reduced-scale note) on the figure itself, never only in a caption."""
-    text = " · ".join(s for s in (note,) if s)
+    text = " · ".join(s for s in (note, data_source and f"data: {data_source}") if s)
     if data_source == SYNTHETIC:
         text = f"SYNTHETIC STAND-IN DATA — not the paper's dataset. {text}".strip()
     if text:

@@ -118,7 +118,9 @@ def _plain(obj):
 def tracked(snakemake, **fields):
     """Run a Snakemake script body with its log and provenance handled.
 
-    Usage in workflow/scripts/*.py:  `with tracked(snakemake) as prov: ...; prov["seeds"] = [...]`.
+    Usage in workflow/scripts/*.py:  `with tracked(snakemake) as prov: ...; prov["seeds"] = [...]`;
+    `prov["extra_inputs"] = [...]` records files read that are not rule inputs (a dataset's archives), so that
+    `ptft audit` re-hashes them as leaves.
     stdout, stderr and `logging` go to the rule's log; on success every output gets a record. Training loops
     inside also print a throttled one-line status to the console, labelled with the rule and wildcards (ptft.progress).
     """
@@ -132,9 +134,10 @@ def tracked(snakemake, **fields):
         label = " ".join([snakemake.rule, *(f"{k}={v}" for k, v in snakemake.wildcards.items())])
         with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log), progress.job(label):
             yield info
+        extra = info.pop("extra_inputs", [])
         write_records(
             list(snakemake.output),
-            list(snakemake.input),
+            list(snakemake.input) + [str(p) for p in extra],
             rule=snakemake.rule,
             params=_plain(dict(snakemake.params.items())),
             wildcards=dict(snakemake.wildcards.items()),

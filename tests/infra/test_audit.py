@@ -103,3 +103,25 @@ def test_the_targets_own_truncated_record(lineage_dir, capsys):
     rec.write_text("{")
     assert main(["audit", str(lineage_dir / "results/arm/fig.png")]) == 1
     assert "UNREADABLE" in capsys.readouterr().out
+
+
+def test_a_dataset_archive_read_outside_the_rule_inputs_is_audited(tmp_path, monkeypatch):
+    """vision_download reads its archives from a folder that is no rule input (e.g. a package's data folder): they are
+    recorded as `extra_inputs`, so the audit re-hashes them as leaves and catches a changed archive."""
+    from types import SimpleNamespace
+
+    monkeypatch.chdir(tmp_path)
+    archive = tmp_path / "site-packages/data/mnist_5k.csv.gz"
+    archive.parent.mkdir(parents=True)
+    archive.write_bytes(b"digits")
+    (tmp_path / "resources").mkdir()
+    smk = SimpleNamespace(rule="vision_download", output=["resources/source.json"], input=[], log=[], params={},
+                          wildcards={"dataset": "mnist"}, config={})
+    with provenance.tracked(smk) as prov:
+        (tmp_path / "resources/source.json").write_text("{}")
+        prov["extra_inputs"] = [str(archive)]
+    lin = audit.audit(tmp_path / "resources/source.json")
+    assert lin.ok, lin.findings
+    assert set(lin.leaves) == {str(archive)}
+    archive.write_bytes(b"other digits")
+    assert ("changed", str(archive)) in kinds(audit.audit(tmp_path / "resources/source.json"))

@@ -56,3 +56,15 @@ def test_a_pt_by_task_key_no_family_pretrains_is_refused():
     cfg["modarith"]["pt_by_task"] = {"sub+add": {"steps": 10}}
     with pytest.raises(config.ConfigError, match=r"modarith\.pt_by_task\.sub\+add: no family pretrains"):
         config.validate(cfg)
+
+
+def test_null_removes_an_entry_of_the_default(tmp_path):
+    """Configs merge over the default key by key, so `name: null` is how a user config drops a family; the default's
+    schedule for the dropped family's mixture must then go too (named), not linger unused."""
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("modarith:\n  families: {subset: null}\n")
+    with pytest.raises(config.ConfigError, match=r"modarith\.pt_by_task\.add\+sub: no family pretrains"):
+        config.validate(config.load(ROOT / "config/config.yaml", mine))
+    mine.write_text("modarith:\n  families: {subset: null}\n  pt_by_task: {add+sub: null}\n")
+    section = config.validate(config.load(ROOT / "config/config.yaml", mine))["modarith"]
+    assert set(section["families"]) == {"same", "shared"} and section["pt_by_task"] == {}

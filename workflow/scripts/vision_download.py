@@ -10,6 +10,8 @@ with tracked(snakemake) as prov:
     name, p = snakemake.wildcards.dataset, snakemake.params
     info = data.obtain(name, source=p.source, root=p.root, allow_synthetic=p.allow_synthetic, timeout_s=p.timeout_s)
     prov["data_source"] = info["data_source"]
+    # The checked archives are this job's real inputs: recorded, so `ptft audit` re-hashes them.
+    prov["extra_inputs"] = [f"{info['root']}/{a['file']}" for a in info["archives"]]
     if info["data_source"] == SYNTHETIC:
         files = ", ".join(a["file"] for a in data.ARCHIVES[name])
         logging.warning("%s: using the SYNTHETIC STAND-IN; for the real data %s", name,

@@ -45,7 +45,9 @@ def knob_check(table: str, knob: str, side: str, x: str, *, better: bool, cells=
         # Per x, the same pairing as the effect: (moved − reference) within seed and cells, then the mean over seeds.
         per_x = {v: paired_difference(moved[moved[x] == v], base[base[x] == v], metric, cells=[x, *cells]).effect
                  for v in sorted(set(moved[x]) & set(base[x]))}
-        numbers = (f"{metric}({knob} ∈ {{{levels}}}) − {metric}({knob} = {ref:g}): {effect.describe()}; "
+        # Which panels (datasets, families) the effect pools, named: a claim decided on a control family says so.
+        pooled = "".join(f" over {c} ∈ {{{', '.join(map(str, sorted(moved[c].unique())))}}}" for c in cells)
+        numbers = (f"{metric}({knob} ∈ {{{levels}}}) − {metric}({knob} = {ref:g}){pooled}: {effect.describe()}; "
                    f"per {x} (paired): " + ", ".join(f"{k:g}: {v:+.3g}" for k, v in per_x.items()))
         return Outcome.from_effect(effect, +1 if better else -1, numbers, len(moved) + len(base))
 
@@ -58,7 +60,8 @@ def knob_claims(arm: str, table: str, axes: Axes, *, model: str, where: dict | N
     hurts, a smaller readout helps at intermediate data; averaged over the arm's size axis, paired within seed and
     panel (`axes`). `names` overrides the claim id prefix per claim."""
     x, cells = axes.size, (axes.panel,)
-    scope = f"{table}" + (f" ({', '.join(f'{k} = {v}' for k, v in where.items())})" if where else "")
+    scope = (f"{table}" + (f" ({', '.join(f'{k} = {v}' for k, v in where.items())})" if where else "")
+             + f"; paired within seed and {axes.panel}, pooled over the {axes.panel} values that ran the sweep")
     others = "other knobs at their reference " + ", ".join(f"{k} = {v:g}" for k, v in REFERENCE.items())
     prefix = names or {}
     return (

@@ -121,7 +121,7 @@ def fit(model, *, epoch_fn, optimizer, max_epochs: int, stop_loss: float, checkp
             status["wall_s"] = time.time() - start
             _save(checkpoint, model, optimizer, status)
     bar.close()
-    outcome = "converged" if status["converged"] else "diverged" if status["diverged"] else "reached max_epochs"
+    outcome = "converged" if status["converged"] else "diverged" if status["diverged"] else f"reached the last {unit}"
     console.close(status["epoch"], loss=status["train_loss"], outcome=outcome)
     return {"epochs": status["epoch"], "train_loss": status["train_loss"], "converged": status["converged"],
             "diverged": status["diverged"], "wall_s": round(time.time() - start, 3)}

@@ -45,7 +45,7 @@ def check_config(section: dict) -> None:
             raise ConfigError(f"modarith.pt_by_task.{task}: {err.args[0]}") from None
         if task not in pt_tasks:
             raise ConfigError(f"modarith.pt_by_task.{task}: no family pretrains {task!r} (PT tasks: {pt_tasks}); "
-                              "expected one of them, spelled as in modarith.families")
+                              "expected one of them, spelled as in modarith.families, or `null` to drop an entry of the default")
     arch = section["model"]
     if arch["d_model"] % arch["n_heads"]:
         raise ConfigError(f"modarith.model.n_heads: {arch['n_heads']} does not divide d_model = {arch['d_model']}")

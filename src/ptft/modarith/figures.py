@@ -99,6 +99,7 @@ def steps_vs_knob(long: pd.DataFrame, generalise_acc: float, families=None):
                         va="center", transform=ax.transAxes, color="0.4")
             knob = long.loc[long["sweep"] == sweep, "knob"].iloc[0]
             ax.set(title=f"{family} · {sweep}", xlabel=plotting.label(knob))
+            ax.set_ylim(bottom=0)  # steps are ≥ 0; an interval over 2–3 runs that reached it can reach below
         axes[i][0].set_ylabel(f"FT steps to test acc ≥ {generalise_acc:g}")
     handles, labels = max((ax.get_legend_handles_labels() for ax in axes.flat), key=lambda hl: len(hl[0]))
     if handles:

@@ -49,7 +49,7 @@ def pretrain(members: list[dict], settings: dict, *, workdir, device) -> tuple[d
     frac = settings["pt_train_frac"]
     ens, status = tr.train(models, run_ids=ids, train_data=_data(settings, members, "pt_task", "pt_train", frac),
                            test_data=_data(settings, members, "pt_task", "test", frac), workdir=workdir,
-                           device=device, progress_desc="pretrain", **_schedule(settings, "pt"))
+                           device=device, progress_desc=f"pretrain {members[0]['pt_task']}", **_schedule(settings, "pt"))
     states = {run_id: {n: t.cpu() for n, t in ens.member_state(e).items()} for e, run_id in enumerate(ids)}
     return states, _table(members, status, "pt_id"), op_accuracy(members, settings, states)
 
@@ -81,7 +81,9 @@ def finetune(members: list[dict], settings: dict, pt_states: dict, *, workdir, d
     test_data = _data(settings, members, "ft_task", "test", frac)
     baselines = pt_baselines(members, settings, models, pt_states, train_data, test_data)
     ens, status = tr.train(models, run_ids=[r["ft_id"] for r in members], train_data=train_data,
-                           test_data=test_data, workdir=workdir, device=device, progress_desc="finetune",
+                           test_data=test_data, workdir=workdir, device=device,
+                           progress_desc=f"finetune {'/'.join(sorted({r['family'] for r in members}))}, "
+                                         f"ft_train_frac {frac:g}",
                            **_schedule(settings, "ft"))
     retained = [_retained(settings, r, ens.member_state(e), pt_states[r["pt_id"]], frac)
                 for e, r in enumerate(members)]
