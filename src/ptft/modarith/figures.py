@@ -102,9 +102,10 @@ def steps_vs_knob(long: pd.DataFrame, generalise_acc: float, families=None):
             ax.set_ylim(bottom=0)  # steps are ≥ 0; an interval over 2–3 runs that reached it can reach below
         axes[i][0].set_ylabel(f"FT steps to test acc ≥ {generalise_acc:g}")
     handles, labels = max((ax.get_legend_handles_labels() for ax in axes.flat), key=lambda hl: len(hl[0]))
-    if handles:
-        fig.legend(handles, labels, title=plotting.label("ft_train_frac"), loc="upper right", fontsize=8)
     fig.tight_layout()
+    if handles:  # beside the panels, not over a title (saved with bbox_inches="tight", so it stays in the file)
+        fig.legend(handles, labels, title=plotting.label("ft_train_frac"), loc="upper left", bbox_to_anchor=(1.0, 1.0),
+                   fontsize=8)
     return fig
 
 
