@@ -169,7 +169,8 @@ def to_markdown(table: pd.DataFrame, costs: dict, cores: int = 2) -> str:
     """The plan as Markdown: totals, the table, the unit costs and their uncertainty."""
     cpu, gpu = table["cpu_h"].sum(), table["gpu_h"].sum()
     head = [f"# Cost plan ({costs['version']})", "",
-            f"{int(table['jobs'].sum())} training jobs (the collect, table and figure jobs beside them cost seconds); {cpu:.3g} CPU-hours and {gpu:.3g} GPU-hours typical "
+            f"{int(table['jobs'].sum())} training jobs (the collect, table and figure jobs beside them cost seconds); "
+            f"{cpu:.3g} CPU-hours and {gpu:.3g} GPU-hours typical "
             f"(bound {table['cpu_h_bound'].sum():.3g} CPU-h, {table['gpu_h_bound'].sum():.3g} GPU-h); "
             f"at least {cpu / cores * 60:.3g} min on {cores} cores; longest job {table['longest_job_h'].max():.3g} h; "
             f"disk {table['disk_gb'].sum():.3g} GB of kept checkpoints.", "",

@@ -51,7 +51,8 @@ def stamp(fig, data_source: str | None, note: str = "") -> None:
     if data_source == SYNTHETIC:
         text = f"SYNTHETIC STAND-IN DATA — not the paper's dataset. {text}".strip()
     if text:
-        fig.text(0.5, -0.02, text, ha="center", va="top", fontsize=8, color="firebrick" if data_source == SYNTHETIC else "0.3")
+        fig.text(0.5, -0.02, text, ha="center", va="top", fontsize=8,
+                 color="firebrick" if data_source == SYNTHETIC else "0.3")
 
 
 def save(fig, paths, *, data_source: str | None = None, note: str = "") -> None:

@@ -94,8 +94,8 @@ def fit(model, *, epoch_fn, optimizer, max_epochs: int, stop_loss: float, checkp
     """Train until the mean train loss is < `stop_loss` (converged), non-finite (diverged) or `max_epochs`.
 
     `epoch_fn(model, optimizer, epoch) -> float` runs one epoch (or one full-batch step: `unit` "step", as the
-    console progress line calls it) and returns its mean train loss. If `checkpoint` exists, training resumes from it and ends with the same result as an
-    uninterrupted run (the RNG states are part of the checkpoint). A diverged run is recorded, not raised.
+    console progress line calls it) and returns its mean train loss. If `checkpoint` exists, training resumes from
+    it and ends with the same result as an uninterrupted run (the RNG states are part of the checkpoint). A diverged run is recorded, not raised.
     Returns {epochs, train_loss, converged, diverged, wall_s}; wall_s sums all resumed segments.
     """
     status = _resume(checkpoint, model, optimizer, history)

@@ -2,7 +2,7 @@
 
 from ptft.config import ConfigError
 from ptft.deep.runs import check_sweeps
-from ptft.modarith import tasks
+from ptft.modarith import runs, tasks
 
 
 def _is_prime(n: int) -> bool:
@@ -37,15 +37,16 @@ def check_config(section: dict) -> None:
                               "neither)")
         if tasks.n_pairs(p, frac) < 1:
             raise ConfigError(f"modarith.ft_train_frac: {frac} gives no FT train pair at p = {p}")
-    pt_tasks = sorted({family["pt_task"] for family in section["families"].values()})
+    pretrained = runs.pt_tasks(section)
     for task in section.get("pt_by_task", {}):
         try:
             tasks.task_ops(task)
         except KeyError as err:
             raise ConfigError(f"modarith.pt_by_task.{task}: {err.args[0]}") from None
-        if task not in pt_tasks:
-            raise ConfigError(f"modarith.pt_by_task.{task}: no family pretrains {task!r} (PT tasks: {pt_tasks}); "
-                              "expected one of them, spelled as in modarith.families, or `null` to drop an entry of the default")
+        if task not in pretrained:
+            raise ConfigError(f"modarith.pt_by_task.{task}: no family pretrains {task!r} (PT tasks: {pretrained}); "
+                              "expected one of them, spelled as in modarith.families, or `null` to drop an entry "
+                              "of the default")
     arch = section["model"]
     if arch["d_model"] % arch["n_heads"]:
         raise ConfigError(f"modarith.model.n_heads: {arch['n_heads']} does not divide d_model = {arch['d_model']}")

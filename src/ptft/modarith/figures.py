@@ -8,7 +8,7 @@ import pandas as pd
 from ptft import plotting
 from ptft.deep import figures as deep
 from ptft.deep.knobs import KNOBS
-from ptft.modarith.runs import AXES, PT_KEYS, pt_schedule
+from ptft.modarith.runs import AXES, PT_KEYS, pt_schedule, pt_tasks
 from ptft.stats import mean_ci
 
 FINETUNE_COLUMNS = ["p", "family", "pt_task", "ft_task", "seed", *KNOBS, "ft_train_frac", "n_train", "test_acc",
@@ -38,8 +38,7 @@ def pt_summary(ops: pd.DataFrame) -> pd.DataFrame:
 def scale_note(section: dict) -> str:
     """The config's figure_note and the run's scale, printed on every figure (the default is a reduced demo)."""
     m = section["model"]
-    steps = {family["pt_task"]: pt_schedule(section, family["pt_task"])["steps"]
-             for family in section["families"].values()}
+    steps = {task: pt_schedule(section, task)["steps"] for task in pt_tasks(section)}
     pt_steps = " ".join([str(section["pt"]["steps"])] + [
         f"({task}: {n})" for task, n in steps.items() if n != section["pt"]["steps"]])
     scale = (f"p = {section['p']}, {len(section['seeds'])} seeds, d_model = {m['d_model']}, {m['n_layers']} layer(s), "

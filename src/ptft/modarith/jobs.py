@@ -49,7 +49,8 @@ def pretrain(members: list[dict], settings: dict, *, workdir, device) -> tuple[d
     frac = settings["pt_train_frac"]
     ens, status = tr.train(models, run_ids=ids, train_data=_data(settings, members, "pt_task", "pt_train", frac),
                            test_data=_data(settings, members, "pt_task", "test", frac), workdir=workdir,
-                           device=device, progress_desc=f"pretrain {members[0]['pt_task']}", **_schedule(settings, "pt"))
+                           device=device, progress_desc=f"pretrain {members[0]['pt_task']}",
+                           **_schedule(settings, "pt"))
     states = {run_id: {n: t.cpu() for n, t in ens.member_state(e).items()} for e, run_id in enumerate(ids)}
     return states, _table(members, status, "pt_id"), op_accuracy(members, settings, states)
 

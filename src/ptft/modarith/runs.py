@@ -44,6 +44,11 @@ def pt_runs(ft: pd.DataFrame) -> pd.DataFrame:
     return pt.assign(pt_job=pt["pt_task"])
 
 
+def pt_tasks(section: dict) -> list[str]:
+    """The PT tasks the families pretrain (one PT job each), sorted."""
+    return sorted({family["pt_task"] for family in section["families"].values()})
+
+
 def pt_schedule(section: dict, pt_task: str) -> dict:
     """The PT schedule of one PT task: `pt`, with that task's keys of `pt_by_task` (e.g. more steps for a mixture)
     replacing their values."""
