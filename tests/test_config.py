@@ -72,6 +72,24 @@ def test_bad_config_names_the_key(key, value, needle):
     assert needle in str(err.value), str(err.value)
 
 
+def test_every_schema_error_is_named_at_once():
+    """Three mistakes in one arm and one in another: each key is named, so one edit fixes them all."""
+    cfg = copy.deepcopy(BASE)
+    cfg["dln"].update(dim=0, alpha=[0.3, 0.3], typo_key=1)
+    with pytest.raises(config.ConfigError) as err:
+        config.validate(cfg)
+    message = str(err.value)
+    for needle in ("typo_key", "config key dln.alpha: [0.3, 0.3] has non-unique elements",
+                   "config key dln.dim: 0 is less than the minimum of 1"):
+        assert needle in message, message
+    assert message.count("config key") == 3, message
+    cfg = copy.deepcopy(BASE)  # a `$ref` into deep.schema.yaml is followed for the later errors too
+    cfg["vision"]["seeds"], cfg["vision"]["sweeps"]["readout"]["gamma_ft"] = [0, 0], [-1.0]
+    with pytest.raises(config.ConfigError) as err:
+        config.validate(cfg)
+    assert "vision.seeds" in str(err.value) and "vision.sweeps.readout.gamma_ft[0]" in str(err.value), str(err.value)
+
+
 def test_bad_config_stops_snakemake_before_any_job(tmp_path):
     """Through the real entry point: a dry run with a bad value fails at parse time and names the key."""
     bad = tmp_path / "bad.yaml"

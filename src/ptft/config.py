@@ -7,6 +7,8 @@ tests all call `validate(load(...))` or `validate(config)`, so a bad config fail
 
 import json
 from pathlib import Path
+from urllib.parse import urlparse
+from urllib.request import url2pathname
 
 import yaml
 
@@ -90,8 +92,25 @@ def _snakemake_validate(section: dict, schema_path: Path, where: list) -> None:
         cause = err.__context__
         if not isinstance(cause, ValidationError):
             raise
-        key = key_path([*where, *cause.absolute_path])
-        raise ConfigError(f"invalid config: config key {key}: {cause.message}") from None
+        # Snakemake stops at its first error; every other one of this file is named too, so that one pass fixes all.
+        errors = [cause, *(e for e in _schema_errors(section, schema_path)
+                           if (list(e.absolute_path), e.message) != (list(cause.absolute_path), cause.message))]
+        lines = [f"config key {key_path([*where, *e.absolute_path])}: {e.message}" for e in errors]
+        more = "".join(f"\n  also: {line}" for line in lines[1:])
+        raise ConfigError(f"invalid config: {lines[0]}{more}") from None
+
+
+def _schema_errors(section: dict, schema_path: Path) -> list:
+    """Every error of `section` against the schema file (its `$ref`s to other local files resolved), by key."""
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+
+    def retrieve(uri: str):
+        return Resource.from_contents(_read_schema(Path(url2pathname(urlparse(uri).path))))
+
+    schema = {**_read_schema(schema_path), "$id": schema_path.resolve().as_uri()}
+    validator = Draft202012Validator(schema, registry=Registry(retrieve=retrieve))
+    return sorted(validator.iter_errors(section), key=lambda e: [str(p) for p in e.absolute_path])
 
 
 def check_arms(config: dict) -> None:
