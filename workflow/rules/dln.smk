@@ -137,6 +137,8 @@ rule dln_single_task:
         "results/dln/single_task/seed={seed}.csv",
     log:
         "logs/dln/single_task/seed={seed}.log",
+    benchmark:
+        "benchmarks/dln/single_task/seed={seed}.tsv"
     conda:
         ENV
     threads: 1
