@@ -111,6 +111,7 @@ def test_config_readme_describes_every_key_of_the_current_config():
 @pytest.mark.parametrize("key, value", [
     (("dln", "alpha"), [0.3, 0.3]),
     (("dln", "single_task", "lambda_pt"), [0.0, 0.0]),
+    (("dln", "replica", "alpha"), [0.1, 0.2, 0.1]),
     (("vision", "n"), [10, 10]),
     (("vision", "seeds"), [0, 0]),
     (("modarith", "ft_train_frac"), [0.3, 0.3]),

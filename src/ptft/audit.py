@@ -3,9 +3,10 @@
 Every input named by a record is re-hashed and compared with the hash recorded when the output was made. A
 problem is one of: `missing` (a recorded input or the output is gone), `changed` (its bytes differ from the
 record), `extra` (a file inside a folder input that the record did not see), `no record` (an output of the
-pipeline without its `.prov.json`: any file under `results/`), `unreadable` (a record that is not valid JSON),
-`incomplete` (a record lacking a field). Only declared raw inputs (configs, downloaded archives: anything outside
-`results/`) are the lineage's leaves: re-hashed, not walked further.
+pipeline without its `.prov.json`: any file under `results/` or `resources/` but a dataset's `raw/` archives),
+`unreadable` (a record that is not valid JSON), `incomplete` (a record lacking a field). Only the declared raw inputs
+(configs, packaged data, a dataset's original archives: outside `results/` and `resources/`, or in a `raw/` folder of
+`resources/`) are the lineage's leaves: re-hashed, not walked further.
 """
 
 import json
@@ -19,7 +20,10 @@ from ptft import io
 from ptft.provenance import SUFFIX, record_path, sha256
 from ptft.tables import html_page
 
-RESULTS = "results"  # every file under this folder is a pipeline output and must have a record
+# Every file under these folders is a rule's output and must have a record, but a dataset's original archives
+# (resources/<arm>/<dataset>/raw/, downloaded or put there by hand: vision.runs.data_root), the raw inputs.
+OUTPUT_FOLDERS = ("results", "resources")
+RAW = "raw"
 REQUIRED = ("output", "sha256", "rule", "params", "wildcards", "config_hash", "git", "packages", "seeds", "inputs",
             "host", "device", "wall_s", "finished", "data_source")
 
@@ -89,9 +93,13 @@ class _Walker:
             todo.extend(self.visit(path, is_target=path == target))
         return self.lineage
 
-    def is_result(self, path: str) -> bool:
+    def is_output(self, path: str) -> bool:
+        """Made by a rule (so it must have a record), not a declared raw input (a leaf)."""
         resolved = self.resolve(path)
-        return resolved.is_relative_to(self.root / RESULTS)
+        if not resolved.is_relative_to(self.root):
+            return False
+        parts = resolved.relative_to(self.root).parts
+        return bool(parts) and parts[0] in OUTPUT_FOLDERS and not (parts[0] == "resources" and RAW in parts[1:-1])
 
     def visit(self, path: str, *, is_target: bool) -> list[str]:
         """Check one output against its record; return the inputs to walk next."""
@@ -100,7 +108,7 @@ class _Walker:
             return []
         rec_file = record_path(self.resolve(path))
         if not rec_file.exists():
-            if is_target or self.is_result(path):
+            if is_target or self.is_output(path):
                 self.flag("no record", path, f"no {SUFFIX} beside it: not a pipeline output, or made outside it")
             return []
         try:
@@ -129,8 +137,8 @@ class _Walker:
                 walk_next.append(inp)
             elif self.resolve(inp).is_dir():
                 walk_next += self.folder_files(inp, record.get("input_manifests", {}).get(inp))
-            elif self.is_result(inp):
-                self.flag("no record", inp, f"input of {path}: a pipeline result without its {SUFFIX}")
+            elif self.is_output(inp):
+                self.flag("no record", inp, f"input of {path}: a pipeline output without its {SUFFIX}")
             else:
                 self.lineage.leaves[inp] = self.sha(inp)
         return walk_next

@@ -62,14 +62,27 @@ def test_gather_refuses_missing_duplicated_and_nan_ids(tmp_path):
         results.gather(paths, ["r1", "r2", "r3", "r4"], key="ft_id", what="runs")
     with pytest.raises(MissingRunsError, match="more than once"):
         results.gather(paths + paths[1:], ["r1", "r2", "r3"], key="ft_id", what="runs")
-    assert len(results.gather(paths + paths[1:], ["r1", "r2", "r3"], key="ft_id", what="runs",
-                              one_per_id=False)) == 4
     pd.DataFrame({"ft_id": [None], "test_acc": 0.5}).to_csv(tmp_path / "c.csv", index=False)
     with pytest.raises(DamagedTableError, match=f"{tmp_path / 'c.csv'}: column ft_id missing or NaN"):
         results.gather(paths + [tmp_path / "c.csv"], ["r1", "r2", "r3"], key="ft_id", what="runs")
     (tmp_path / "d.csv").write_text('ft_id,test_acc\n"r1,0.5\n')  # cut mid-row
     with pytest.raises(DamagedTableError, match=f"{tmp_path / 'd.csv'}: cannot be parsed"):
         results.gather(paths + [tmp_path / "d.csv"], ["r1", "r2", "r3"], key="ft_id", what="runs")
+
+
+def test_gather_checks_every_row_of_a_run(tmp_path):
+    """Tables with several rows per run (ENSD per layer, PT accuracy per operation): each (id, layer) once."""
+    expected = [(ft_id, layer) for ft_id in ("r1", "r2") for layer in ("layer1", "layer4")]
+    path = tmp_path / "ensd.csv"
+    full = pd.DataFrame(expected, columns=["ft_id", "layer"]).assign(ensd=1.0)
+    full.to_csv(path, index=False)
+    assert len(results.gather([path], expected, key=["ft_id", "layer"], what="ENSD rows")) == 4
+    full.drop(index=3).to_csv(path, index=False)  # r2 lost its layer4 row: r2 is still present
+    with pytest.raises(MissingRunsError, match=r"1 of 4 ENSD rows missing.*'ft_id': 'r2', 'layer': 'layer4'"):
+        results.gather([path], expected, key=["ft_id", "layer"], what="ENSD rows")
+    pd.concat([full, full.tail(1)]).to_csv(path, index=False)
+    with pytest.raises(MissingRunsError, match="more than once"):
+        results.gather([path], expected, key=["ft_id", "layer"], what="ENSD rows")
 
 
 def test_summary_counts_runs_and_finite_values_per_cell():

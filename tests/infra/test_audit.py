@@ -1,4 +1,4 @@
-"""`ptft audit` on a small hand-made lineage: dataset -> runs (folder) -> table -> figure."""
+"""`ptft audit` on a small hand-made lineage: dataset archive -> prepared data -> runs (folder) -> table -> figure."""
 
 import pytest
 
@@ -6,18 +6,22 @@ from ptft import audit, provenance
 from ptft.__main__ import main
 
 FIELDS = dict(rule="r", params={}, wildcards={}, config_hash="h", seeds=[0], device="cpu", wall_s=0.0)
+RAW = "resources/arm/ds/raw/data.bin"  # a dataset's original archive: a declared raw input, the lineage's leaf
+PREPARED = "resources/arm/ds/prepared.bin"  # made from it by a rule: an output like any under results/
 
 
 @pytest.fixture
 def lineage_dir(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "resources").mkdir()
-    (tmp_path / "resources/data.bin").write_bytes(b"dataset")
+    (tmp_path / "resources/arm/ds/raw").mkdir(parents=True)
+    (tmp_path / RAW).write_bytes(b"dataset")
+    (tmp_path / PREPARED).write_bytes(b"tensors")
+    provenance.write_records([PREPARED], [RAW], **FIELDS, data_source="real")
     runs = tmp_path / "results/arm/runs"
     runs.mkdir(parents=True)
     for seed in (0, 1):
         (runs / f"{seed}.csv").write_text(f"seed,mse\n{seed},0.1\n")
-        provenance.write_records([f"results/arm/runs/{seed}.csv"], ["resources/data.bin"], **FIELDS, data_source="real")
+        provenance.write_records([f"results/arm/runs/{seed}.csv"], [PREPARED], **FIELDS, data_source="real")
     (tmp_path / "results/arm/table.csv").write_text("mse\n0.1\n")
     provenance.write_records(["results/arm/table.csv"], ["results/arm/runs"], **FIELDS)
     (tmp_path / "results/arm/fig.png").write_bytes(b"png")
@@ -34,8 +38,8 @@ def test_clean_lineage_passes_and_reaches_the_dataset(lineage_dir):
     assert lin.ok, lin.findings
     # The runs folder has no record of its own; its files do, and lead on to the dataset.
     assert set(lin.records) == {"results/arm/fig.png", "results/arm/table.csv", "results/arm/runs/0.csv",
-                                "results/arm/runs/1.csv"}
-    assert set(lin.leaves) == {"resources/data.bin"}
+                                "results/arm/runs/1.csv", PREPARED}
+    assert set(lin.leaves) == {RAW}
     assert main(["audit", str(lineage_dir / "results/arm/fig.png")]) == 0
 
 
@@ -76,9 +80,9 @@ def test_output_without_record_and_incomplete_record(lineage_dir):
 
 
 def test_dataset_leaf_is_rehashed(lineage_dir):
-    assert audit.audit("results/arm/runs/0.csv").leaves == {"resources/data.bin": provenance.sha256("resources/data.bin")}
-    (lineage_dir / "resources/data.bin").write_bytes(b"another dataset")
-    assert ("changed", "resources/data.bin") in kinds(audit.audit("results/arm/runs/0.csv"))
+    assert audit.audit("results/arm/runs/0.csv").leaves == {RAW: provenance.sha256(RAW)}
+    (lineage_dir / RAW).write_bytes(b"another dataset")
+    assert ("changed", RAW) in kinds(audit.audit("results/arm/runs/0.csv"))
 
 
 def test_a_deleted_run_record_is_a_finding(lineage_dir):
@@ -87,6 +91,16 @@ def test_a_deleted_run_record_is_a_finding(lineage_dir):
     lin = audit.audit("results/arm/fig.png")
     assert ("no record", "results/arm/runs/1.csv") in kinds(lin) and not lin.ok
     assert "results/arm/runs/1.csv" not in lin.leaves
+    assert main(["audit", str(lineage_dir / "results/arm/fig.png")]) == 1
+
+
+def test_a_deleted_resources_record_is_a_finding(lineage_dir):
+    """Prepared data under resources/ is a rule's output too: without its record it is no leaf input, the audit
+    fails and names it (the blind spot was everything outside results/)."""
+    provenance.record_path(lineage_dir / PREPARED).unlink()
+    lin = audit.audit("results/arm/fig.png")
+    assert ("no record", PREPARED) in kinds(lin) and not lin.ok
+    assert set(lin.leaves) == set()
     assert main(["audit", str(lineage_dir / "results/arm/fig.png")]) == 1
 
 

@@ -95,6 +95,50 @@ def test_truncated_simulations_stop_every_reader(run_copy, pipeline_cmd):
     assert log.count("DamagedTableError") >= 4 and "simulations.csv" in log, log[-3000:]
 
 
+# Tables made by a collect step, each cut to 40% of its rows, and a step that reads it with the output asked of it.
+DAMAGED = {
+    "results/vision/finetune.csv": ("vision_figure", "results/vision/figures/ft_acc_relative.pdf"),
+    "results/vision/ensd.csv": ("vision_ensd_figure", "results/vision/figures/ensd.pdf"),
+    "results/modarith/finetune.csv": ("modarith_figures", "results/modarith/figures/steps_to_generalise.pdf"),
+    "results/modarith/pretrain_ops.csv": ("modarith_tables", "results/modarith/tables/finetune_summary.md"),
+    "results/dln/replica.csv": ("dln_fig4", "results/dln/figures/fig4.pdf"),
+    "results/dln/replica_single_task.csv": ("dln_single_task_collect", "results/dln/tables/single_task.md"),
+}
+
+
+def truncate(path: Path) -> None:
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join(lines[: max(2, int(0.4 * len(lines)))]))
+
+
+def test_truncated_tables_stop_the_steps_that_read_them(run_copy, pipeline_cmd):
+    """Deep-arm FT, ENSD and per-operation tables and the replica curves cut short: each step reading one (a figure,
+    a table) stops with an error naming the file (they used to rebuild from what was left, with exit 0)."""
+    for table in DAMAGED:
+        truncate(run_copy / table)
+    rules = sorted({rule for rule, _ in DAMAGED.values()})
+    cmd = pipeline_cmd(run_copy, "--cores", "1", "--keep-going", "--allowed-rules", *rules, "--forcerun", *rules,
+                       "--", *[target for _, target in DAMAGED.values()])
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    log = out.stdout + out.stderr
+    assert out.returncode != 0, log[-3000:]
+    for table, (rule, _) in DAMAGED.items():
+        assert f"Error in rule {rule}" in log, (rule, log[-3000:])
+        assert f"DamagedTableError: {table}: " in log, (table, log[-3000:])
+
+
+@pytest.mark.parametrize("table", ["results/dln/regime_curves.csv", "results/dln/tables/finite_size.csv"])
+def test_truncated_scorecard_input_stops_the_scorecard(run_copy, pipeline_cmd, table):
+    """Every table the scorecard reads is checked (the regime curves against the Figure 4 grid × α, the finite-size
+    table against the points it was made from), so a truncated one stops it naming the file."""
+    truncate(run_copy / table)
+    cmd = pipeline_cmd(run_copy, "--cores", "1", "--allowed-rules", "scorecard", "--forcerun", "scorecard", "--",
+                       "results/scorecard.md")
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    log = out.stdout + out.stderr
+    assert out.returncode != 0 and f"DamagedTableError: {table}: " in log, log[-3000:]
+
+
 def test_check_complete_raises_or_reports():
     expected = pd.DataFrame({"run_id": ["a", "b", "c"]})
     found = pd.DataFrame({"run_id": ["a", "c"]})

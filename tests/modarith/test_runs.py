@@ -39,3 +39,13 @@ def test_members_are_plain_dicts_of_one_job():
     pt, _ = runs.tables(SECTION)
     rows = members(pt, "pt_job", "add", "pt_id")
     assert rows and all(r["pt_task"] == "add" and isinstance(r["seed"], int) for r in rows)
+
+
+def test_pt_ops_name_every_operation_of_every_pt_run():
+    """The rows the per-operation PT accuracies must hold: a mixture's PT run has one per operation."""
+    pt, _ = runs.tables(SECTION)
+    ops = runs.pt_ops(pt)
+    n_ops = pt["pt_task"].str.count(r"\+") + 1
+    assert len(ops) == n_ops.sum() and len(set(ops)) == len(ops)
+    mixed = pt.loc[n_ops.idxmax()]
+    assert [op for pt_id, op in ops if pt_id == mixed["pt_id"]] == mixed["pt_task"].split("+")

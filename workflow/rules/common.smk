@@ -38,8 +38,13 @@ VISION = config["vision"]
 VISION_PT = vision_runs.pt_table(VISION).set_index("pt_id", drop=False)
 VISION_FT = vision_runs.ft_table(VISION)
 VISION_JOBS = vision_runs.ft_jobs(VISION).set_index("ft_job", drop=False)
+# The rows of the ENSD tables: every FT run at every compared layer.
+VISION_ENSD_KEYS = [
+    (ft_id, layer) for ft_id in VISION_FT["ft_id"] for layer in VISION["ensd"]["layers"]
+]
 MODARITH = config["modarith"]
 MODARITH_PT, MODARITH_FT = modarith_runs.tables(MODARITH)
+MODARITH_PT_OPS = modarith_runs.pt_ops(MODARITH_PT)
 # What a modarith training job needs from the config (the members come from the run tables).
 MODARITH_SETTINGS = {
     k: MODARITH[k]

@@ -1,5 +1,6 @@
 # Diagonal linear networks: batched GD per task, aggregation, Figure 3, phase diagrams, the λ-independence check.
 from ptft.dln import experiments as dln_exp
+from ptft.dln.regimes import REGIMES, TASK_TYPES
 
 
 localrules:
@@ -15,6 +16,17 @@ DLN = config["dln"]
 DLN_RUNS = dln_exp.gd_run_table(DLN)
 DLN_SINGLE = dln_exp.single_task_table(DLN)
 DLN_MINIMISER = dln_exp.minimiser_run_table(DLN)
+# Replica curves (replica.smk): one per (group, setting), each at every α; every reader of replica.csv checks it
+# holds exactly these rows (REPLICA_KEYS), the single-task curves one per (c_pt, α).
+REPLICA = DLN["replica"]
+FIG4_REGIMES = {
+    name: {**r, "c_pt": REPLICA.get("figure4_c_pt", r["c_pt"])}
+    for name, r in REGIMES.items()
+}
+REPLICA_SETTINGS = dln_exp.replica_table(DLN, FIG4_REGIMES, TASK_TYPES)
+REPLICA_ALPHA = dln_exp.replica_alpha(DLN)
+REPLICA_KEYS = dln_exp.curve_keys(REPLICA_SETTINGS, REPLICA_ALPHA, dln_exp.REPLICA_KEY)
+SINGLE_ALPHA = sorted(set(REPLICA_ALPHA) | set(DLN["single_task"]["alpha"]))
 # GD on CUDA (float64) asks the scheduler for a GPU; the minimiser and the theory stay on CPUs.
 DLN_COMPUTE = DLN["compute"]
 DLN_TASKS = sorted(set(DLN_RUNS["task"]))
@@ -128,6 +140,7 @@ rule dln_finite_size:
     params:
         gd_ids=list(DLN_RUNS["run_id"]),
         minimiser_ids=list(DLN_MINIMISER["run_id"]),
+        replica_keys=REPLICA_KEYS,
     script:
         "../scripts/dln_finite_size.py"
 
@@ -137,6 +150,8 @@ rule dln_single_task:
         "results/dln/single_task/seed={seed}.csv",
     log:
         "logs/dln/single_task/seed={seed}.log",
+    benchmark:
+        "benchmarks/dln/single_task/seed={seed}.tsv"
     conda:
         ENV
     threads: 1
@@ -166,6 +181,7 @@ rule dln_single_task_collect:
         ENV
     params:
         run_ids=list(DLN_SINGLE["run_id"]),
+        replica_keys=[(c, a) for c in DLN["single_task"]["c_pt"] for a in SINGLE_ALPHA],
     script:
         "../scripts/dln_single_task_collect.py"
 
@@ -188,6 +204,7 @@ rule dln_fig3:
     params:
         gd_ids=list(DLN_RUNS["run_id"]),
         minimiser_ids=list(DLN_MINIMISER["run_id"]),
+        replica_keys=REPLICA_KEYS,
         panels=dln_exp.panel_table(DLN).to_dict("records"),
         dim=DLN["dim"],
     script:

@@ -108,6 +108,7 @@ rule modarith_collect:
     params:
         ft_ids=list(MODARITH_FT["ft_id"]),
         pt_ids=list(MODARITH_PT["pt_id"]),
+        pt_ops=MODARITH_PT_OPS,
     script:
         "../scripts/modarith_collect.py"
 
@@ -130,6 +131,8 @@ rule modarith_tables:
     conda:
         ENV
     params:
+        ft_ids=list(MODARITH_FT["ft_id"]),
+        pt_ops=MODARITH_PT_OPS,
         base=MODARITH["base"],
         sweeps=MODARITH["sweeps"],
     script:
@@ -165,6 +168,7 @@ rule modarith_figures:
     conda:
         ENV
     params:
+        ft_ids=list(MODARITH_FT["ft_id"]),
         base=MODARITH["base"],
         sweeps=MODARITH["sweeps"],
         generalise_acc=MODARITH["generalise_acc"],

@@ -1,5 +1,5 @@
-# Replica theory (Proposition 4.2): Figure 3 lines, Figure 4, the agreement and regime tables.
-from ptft.dln.regimes import REGIMES, TASK_TYPES
+# Replica theory (Proposition 4.2): Figure 3 lines, Figure 4, the agreement and regime tables. The curves to compute
+# (REPLICA_SETTINGS × REPLICA_ALPHA, the rows REPLICA_KEYS) are defined in dln.smk, which reads replica.csv too.
 
 
 localrules:
@@ -8,13 +8,6 @@ localrules:
     dln_agreement,
 
 
-REPLICA = DLN["replica"]
-FIG4_REGIMES = {
-    name: {**r, "c_pt": REPLICA.get("figure4_c_pt", r["c_pt"])}
-    for name, r in REGIMES.items()
-}
-REPLICA_SETTINGS = dln_exp.replica_table(DLN, FIG4_REGIMES, TASK_TYPES)
-REPLICA_ALPHA = dln_exp.replica_alpha(DLN)
 REPLICA_SOLVER = {"method": REPLICA["method"]} | (
     {"n_samples": REPLICA["mc_samples"]} if REPLICA["method"] == "mc" else {}
 )
@@ -57,6 +50,8 @@ rule replica_collect:
         "logs/dln/replica_collect.log",
     conda:
         ENV
+    params:
+        replica_keys=REPLICA_KEYS,
     script:
         "../scripts/replica_collect.py"
 
@@ -71,7 +66,7 @@ rule replica_single_task:
     params:
         c_pt=DLN["single_task"]["c_pt"],
         rho=DLN["single_task"]["rho"],
-        alpha=sorted(set(REPLICA_ALPHA) | set(DLN["single_task"]["alpha"])),
+        alpha=SINGLE_ALPHA,
     script:
         "../scripts/replica_single_task.py"
 
@@ -92,6 +87,8 @@ rule dln_fig4:
         "logs/dln/fig4.log",
     conda:
         ENV
+    params:
+        replica_keys=REPLICA_KEYS,
     script:
         "../scripts/dln_fig4.py"
 
@@ -108,5 +105,6 @@ rule dln_agreement:
         ENV
     params:
         gd_ids=list(DLN_RUNS["run_id"]),
+        replica_keys=REPLICA_KEYS,
     script:
         "../scripts/dln_agreement.py"

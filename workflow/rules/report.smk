@@ -46,16 +46,26 @@ rule scorecard:
     conda:
         ENV
     params:
-        # Per-run tables checked against their run tables before any claim reads them.
+        # Every table checked against the rows its run table (or curve grid) implies before any claim reads it;
+        # dln_finite_size against the GD and minimiser points it was made from (scorecard.py).
         run_ids={
             "dln_simulations": list(DLN_RUNS["run_id"]),
             "dln_minimiser": list(DLN_MINIMISER["run_id"]),
             "dln_single_task": list(DLN_SINGLE["run_id"]),
+            "dln_regime_curves": dln_exp.curve_keys(
+                REPLICA_SETTINGS.query("group == 'fig4'"),
+                REPLICA_ALPHA,
+                dln_exp.REGIME_CURVE_KEY,
+            ),
             "vision_finetune": list(VISION_FT["ft_id"]),
             "modarith_finetune": list(MODARITH_FT["ft_id"]),
         },
-        # The id column of each checked table (default run_id).
-        id_columns={"vision_finetune": "ft_id", "modarith_finetune": "ft_id"},
+        # The id column(s) of each checked table (default run_id).
+        id_columns={
+            "dln_regime_curves": dln_exp.REGIME_CURVE_KEY,
+            "vision_finetune": "ft_id",
+            "modarith_finetune": "ft_id",
+        },
     script:
         "../scripts/scorecard.py"
 

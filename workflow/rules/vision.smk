@@ -145,6 +145,7 @@ rule vision_collect:
         ENV
     params:
         ft_ids=list(VISION_FT["ft_id"]),
+        ensd_keys=VISION_ENSD_KEYS,
         pt_ids=list(VISION_PT["pt_id"]),
     script:
         "../scripts/vision_collect.py"
@@ -166,6 +167,7 @@ rule vision_figure:
     conda:
         ENV
     params:
+        ft_ids=list(VISION_FT["ft_id"]),
         base=VISION["base"],
         sweeps=lambda w: {w.sweep: VISION["sweeps"][w.sweep]},
         note=vision_results.scale_note(VISION),
@@ -190,6 +192,7 @@ rule vision_ensd_figure:
     conda:
         ENV
     params:
+        ensd_keys=VISION_ENSD_KEYS,
         base=VISION["base"],
         sweeps={VISION["ensd"]["sweep"]: VISION["sweeps"][VISION["ensd"]["sweep"]]},
         layers=VISION["ensd"]["layers"],

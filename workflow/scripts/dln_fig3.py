@@ -5,6 +5,7 @@ import pandas as pd
 
 from ptft import collect, plotting, tables
 from ptft.dln import figures
+from ptft.dln.experiments import REPLICA_KEY
 from ptft.provenance import tracked
 from ptft.stats import METHOD
 
@@ -14,7 +15,7 @@ with tracked(snakemake) as prov:
         sims = collect.read_checked(snakemake.input.simulations, snakemake.params.gd_ids, columns=["mse", "seed"])
     if "minimiser" in snakemake.input.keys():
         points = collect.read_checked(snakemake.input.minimiser, snakemake.params.minimiser_ids, columns=["seed"])
-    replica = pd.read_csv(snakemake.input.replica)
+    replica = collect.read_checked(snakemake.input.replica, snakemake.params.replica_keys, key=REPLICA_KEY)
     fig = figures.figure3(pd.DataFrame(snakemake.params.panels), sims, replica, snakemake.params.dim, points)
     plotting.save(fig, snakemake.output.figure)
     tables.write_table(figures.points_summary(sims, points), snakemake.output.table,

@@ -1,15 +1,15 @@
 """Figure 4 (Figure 4's settings × task types, theory), each setting named by its computed regime; the tables of
 computed regimes and of the lowest-error setting per task type and α."""
 
-import pandas as pd
-
-from ptft import io, plotting, tables
+from ptft import collect, io, plotting, tables
+from ptft.dln.experiments import REPLICA_KEY
 from ptft.dln.figures import figure4
 from ptft.dln.regimes import RECOVERY_FLOOR, best_regime_table, computed_regimes
 from ptft.provenance import tracked
 
 with tracked(snakemake, data_source="generated"):
-    curves = pd.read_csv(snakemake.input[0]).query("group == 'fig4'")
+    replica = collect.read_checked(snakemake.input[0], snakemake.params.replica_keys, key=REPLICA_KEY)
+    curves = replica.query("group == 'fig4'")
     keys = ["task_type", "regime", "c_pt", "lambda_pt", "gamma_ft", "rho_ft", "omega"]
     settings = computed_regimes(curves[keys].drop_duplicates(), a_pt=float(curves["a_pt"].iloc[0]))
     curves = curves.merge(settings, on=keys)

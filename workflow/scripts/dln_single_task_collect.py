@@ -12,7 +12,7 @@ with tracked(snakemake) as prov:
     collect.check_complete(runs, pd.DataFrame({"run_id": snakemake.params.run_ids}), what="single-task runs")
     io.write_csv(snakemake.output.runs, runs)
     summary = mean_ci(runs, ["c_pt", "lambda_pt", "alpha"], "mse")
-    replica = pd.read_csv(snakemake.input.replica)
+    replica = collect.read_checked(snakemake.input.replica, snakemake.params.replica_keys, key=["c_pt", "alpha"])
     table = summary.merge(replica[["c_pt", "alpha", "mse"]].rename(columns={"mse": "replica"}),
                           on=["c_pt", "alpha"], how="left")
     tables.write_table(table, snakemake.output.table,

@@ -15,7 +15,7 @@ with tracked(snakemake) as prov:
     io.write_csv(out.pretrain, pt)
     # One row per PT run and operation, every run present; the evaluation history may be empty for a run that
     # stopped before its first evaluation (stop_early), so it is only concatenated.
-    ops = gather(inp.pt_ops, p.pt_ids, key="pt_id", what="modarith PT per-operation accuracies", one_per_id=False)
+    ops = gather(inp.pt_ops, p.pt_ops, key=["pt_id", "op"], what="modarith PT per-operation accuracies")
     io.write_csv(out.pretrain_ops, figures.with_pt_keys(ops, pt))
     io.write_csv(out.pretrain_evals, figures.with_pt_keys(pd.concat(map(pd.read_csv, inp.pt_evals)), pt))
     prov.update(seeds=sorted(int(s) for s in ft["seed"].unique()), data_source="generated")

@@ -2,13 +2,14 @@
 
 import pandas as pd
 
+from ptft.collect import read_checked
 from ptft.deep.runs import sweep_rows
 from ptft.modarith import figures
 from ptft.provenance import tracked
 
 with tracked(snakemake) as prov:
     p, out = snakemake.params, snakemake.output
-    ft = pd.read_csv(snakemake.input.finetune)
+    ft = read_checked(snakemake.input.finetune, p.ft_ids, key="ft_id")
     long = sweep_rows(ft, dict(p.base), dict(p.sweeps))
     for i, name in enumerate(p.sweeps):  # out.acc is expand(sweep, ext=[pdf, png]): two paths per sweep
         figures.save(figures.acc_vs_frac(long, name, list(p.families)), out.acc[2 * i : 2 * i + 2], note=p.note)

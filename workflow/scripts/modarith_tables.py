@@ -1,7 +1,6 @@
 """Summary tables of the FT runs (mean, 95% CI and n_runs per cell, probe baseline beside) and of the PT runs."""
 
-import pandas as pd
-
+from ptft.collect import read_checked
 from ptft.deep.results import summary
 from ptft.deep.runs import sweep_rows
 from ptft.modarith import figures
@@ -13,7 +12,8 @@ BASELINES = ["probe_test_acc", "pt_ft_task_acc", "pt_retained_acc"]
 
 with tracked(snakemake) as prov:
     p, inp, out = snakemake.params, snakemake.input, snakemake.output
-    ft, ops = pd.read_csv(inp.finetune), pd.read_csv(inp.pretrain_ops)
+    ops = read_checked(inp.pretrain_ops, p.pt_ops, key=["pt_id", "op"])
+    ft = read_checked(inp.finetune, p.ft_ids, key="ft_id")
     long = sweep_rows(ft, dict(p.base), dict(p.sweeps))
     write_table(summary(long, AXES.cell, "test_acc", BASELINES), out.summary,
                 caption="FT test accuracy per family, sweep, knob value and FT fraction (mean ± Student-t 95% CI, "

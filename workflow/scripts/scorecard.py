@@ -3,12 +3,17 @@
 import pandas as pd
 
 from ptft import collect, io, scorecard
+from ptft.dln.analysis import FINITE_SIZE_KEY, finite_size_keys
 from ptft.provenance import input_source, tracked
 
 with tracked(snakemake, data_source="generated"):
-    checked, keys = snakemake.params.run_ids, snakemake.params.id_columns
-    tables = {name: collect.read_checked(path, checked[name], key=keys.get(name, "run_id")) if name in checked
-              else pd.read_csv(path) for name, path in snakemake.input.items()}
+    checked, keys, inputs = snakemake.params.run_ids, snakemake.params.id_columns, dict(snakemake.input.items())
+    finite_size = inputs.pop("dln_finite_size", None)
+    tables = {name: collect.read_checked(path, checked[name], key=keys.get(name, "run_id"))
+              for name, path in inputs.items()}
+    if finite_size:  # its rows are those of the (checked) points it was made from
+        points = pd.concat([tables[n] for n in ("dln_simulations", "dln_minimiser") if n in tables])
+        tables["dln_finite_size"] = collect.read_checked(finite_size, finite_size_keys(points), key=FINITE_SIZE_KEY)
     sources = {name: input_source(path) for name, path in snakemake.input.items()}
     card = scorecard.evaluate(tables, sources)
     io.write_csv(snakemake.output.csv, card)

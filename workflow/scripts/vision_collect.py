@@ -12,8 +12,8 @@ from ptft.vision import results
 with tracked(snakemake) as prov:
     p, inp, out = snakemake.params, snakemake.input, snakemake.output
     finetune = results.finetune_table(gather(inp.runs, p.ft_ids, key="ft_id", what="vision FT runs"))
-    ensd = results.ensd_table(finetune, gather(inp.ensd, p.ft_ids, key="ft_id", what="vision ENSD runs",
-                                               one_per_id=False))
+    ensd = results.ensd_table(finetune, gather(inp.ensd, p.ensd_keys, key=["ft_id", "layer"],
+                                               what="vision ENSD rows (FT run, layer)"))
     pretrain = pd.DataFrame([io.read_json(path) for path in inp.pt]).drop(columns=["ft_classes", "pt_classes"])
     check_complete(pretrain, pd.DataFrame({"pt_id": p.pt_ids}), key="pt_id", what="vision PT runs")
     io.write_csv(out.finetune, finetune)

@@ -1,8 +1,7 @@
 """ENSD per layer (FT start vs fine-tuned) vs n for each value of the chosen sweep's knob, and its table."""
 
-import pandas as pd
-
 from ptft import plotting
+from ptft.collect import read_checked
 from ptft.deep.results import summary
 from ptft.deep.runs import sweep_rows
 from ptft.provenance import tracked
@@ -12,7 +11,8 @@ from ptft.vision import figures, results, runs
 with tracked(snakemake) as prov:
     p, out = snakemake.params, snakemake.output
     (sweep,) = p.sweeps
-    long = sweep_rows(pd.read_csv(snakemake.input.ensd), dict(p.base), dict(p.sweeps))
+    ensd = read_checked(snakemake.input.ensd, p.ensd_keys, key=["ft_id", "layer"])
+    long = sweep_rows(ensd, dict(p.base), dict(p.sweeps))
     source = results.data_source(long)
     stats = summary(long, [*runs.AXES.cell, "layer"], "ensd")
     write_table(stats.assign(data_source=source), out.table, caption=f"ENSD per layer, sweep {sweep}",

@@ -1,8 +1,7 @@
 """FT test accuracy vs n for one sweep (one panel per dataset, probe dashed), and its table with n_runs per cell."""
 
-import pandas as pd
-
 from ptft import plotting
+from ptft.collect import read_checked
 from ptft.deep.results import summary
 from ptft.deep.runs import sweep_rows
 from ptft.provenance import tracked
@@ -11,7 +10,7 @@ from ptft.vision import figures, results, runs
 
 with tracked(snakemake) as prov:
     p, sweep, out = snakemake.params, snakemake.wildcards.sweep, snakemake.output
-    long = sweep_rows(pd.read_csv(snakemake.input[0]), dict(p.base), dict(p.sweeps))
+    long = sweep_rows(read_checked(snakemake.input[0], p.ft_ids, key="ft_id"), dict(p.base), dict(p.sweeps))
     source = results.data_source(long)
     stats = summary(long, runs.AXES.cell, "test_acc", ["probe_test_acc"])
     write_table(stats.assign(data_source=source), out.table, caption=f"FT test accuracy, sweep {sweep}",

@@ -7,25 +7,28 @@ from ptft.collect import DamagedTableError, check_complete, status_counts
 from ptft.stats import mean_ci
 
 
-def gather(paths, expected_ids, *, key: str, what: str, one_per_id: bool = True) -> pd.DataFrame:
-    """The per-job CSVs at `paths` as one table, checked against the run table's `expected_ids`: none missing, none
-    twice (`one_per_id`; False for tables with several rows per run, e.g. one per layer), no NaN `key`.
+def gather(paths, expected, *, key, what: str) -> pd.DataFrame:
+    """The per-job CSVs at `paths` as one table, checked against the rows the run table implies: none missing, none
+    twice, no NaN key. `key`: a column (`expected` its ids), or a list of columns for several rows per run
+    (`expected` their tuples, e.g. (ft_id, layer) for every run × ENSD layer, (pt_id, op) for every operation).
 
     Raises ptft.collect.MissingRunsError / DamagedTableError naming what is wrong (never a quietly smaller n).
     """
-    found = pd.concat([_job_table(path, key) for path in paths], ignore_index=True)
-    check_complete(found if one_per_id else found.drop_duplicates(key), pd.DataFrame({key: list(expected_ids)}),
-                   key=key, what=what)
+    keys = [key] if isinstance(key, str) else list(key)
+    found = pd.concat([_job_table(path, keys) for path in paths], ignore_index=True)
+    expected = pd.DataFrame(list(expected), columns=keys) if len(keys) > 1 else pd.DataFrame({key: list(expected)})
+    check_complete(found, expected, key=key, what=what)
     return found
 
 
-def _job_table(path, key: str) -> pd.DataFrame:
+def _job_table(path, keys) -> pd.DataFrame:
     try:
         df = pd.read_csv(path)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
         raise DamagedTableError(f"{path}: cannot be parsed as CSV ({err}); rerun the job that writes it") from None
-    if key not in df or df[key].isna().any():
-        raise DamagedTableError(f"{path}: column {key} missing or NaN; rerun the job that writes it")
+    bad = [k for k in keys if k not in df or df[k].isna().any()]
+    if bad:
+        raise DamagedTableError(f"{path}: column {', '.join(bad)} missing or NaN; rerun the job that writes it")
     return df
 
 

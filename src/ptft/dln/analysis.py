@@ -11,6 +11,7 @@ from ptft.stats import mean_ci
 
 log = logging.getLogger(__name__)
 CURVE_KEYS = PANEL_KEYS + ["rho_pt", "a_pt"]
+FINITE_SIZE_KEY = PANEL_KEYS + ["alpha", "dim"]
 
 
 def replica_curves(settings: pd.DataFrame, alpha, **solver) -> pd.DataFrame:
@@ -55,6 +56,13 @@ def agreement_table(sims: pd.DataFrame, replica: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+def finite_size_keys(points: pd.DataFrame) -> list[tuple]:
+    """The rows finite_size_table makes from `points`: one per FINITE_SIZE_KEY with a finite mse_argmin (whether a
+    setting has one depends on its data: NaN where only some √k_d = 0), so a reader checks the table against them."""
+    keys = points.dropna(subset=["mse_argmin"])[FINITE_SIZE_KEY].drop_duplicates()
+    return list(keys.itertuples(index=False, name=None))
+
+
 def finite_size_table(points: pd.DataFrame, replica: pd.DataFrame) -> pd.DataFrame:
     """The minimiser's finite-size bias against the replica limit, per setting, α and D.
 
@@ -64,7 +72,7 @@ def finite_size_table(points: pd.DataFrame, replica: pd.DataFrame) -> pd.DataFra
     Columns: the keys, dim, n_runs, argmin (normalised mean), argmin_ci95 (Student-t), replica, bias = argmin −
     replica, rel_bias = bias / replica.
     """
-    by = PANEL_KEYS + ["alpha", "dim"]
+    by = FINITE_SIZE_KEY
     norm = points.assign(argmin=points["mse_argmin"] / points["teacher_energy"])
     table = mean_ci(norm, by, "argmin").rename(columns={"mean": "argmin", "std": "argmin_std", "ci95": "argmin_ci95"})
     keys = PANEL_KEYS + ["alpha"]

@@ -13,6 +13,9 @@ from ptft.dln.theory import sqrt_k_ft
 KNOBS = ["c_pt", "lambda_pt", "gamma_ft"]
 TASK = ["rho_ft", "omega", "seed"]
 PANEL_KEYS = KNOBS + ["rho_ft", "omega"]
+# A row of the replica tables: its curve (group and setting) and α; Figure 4's curves are named by regime and task.
+REPLICA_KEY = ["group", *PANEL_KEYS, "alpha"]
+REGIME_CURVE_KEY = ["regime", "task_type", "alpha"]
 
 
 def task_id(rho_ft: float, omega: float, seed: int) -> str:
@@ -120,6 +123,12 @@ def replica_alpha(cfg: dict) -> list:
     """The fine α grid of the curves plus the GD and minimiser α values, so points and theory share their α."""
     points = set(map(float, cfg["alpha"])) | set(map(float, cfg["minimiser"].get("alpha") or []))
     return sorted(set(grid.linspace(cfg["replica"]["alpha"])) | points)
+
+
+def curve_keys(settings: pd.DataFrame, alpha, key) -> list[tuple]:
+    """The rows a table of curves must hold: the tuples of `key` (its columns but the last, α) for every row of
+    `settings` and every α, e.g. REPLICA_KEY over replica_table × replica_alpha."""
+    return [(*row, float(a)) for row in settings[key[:-1]].itertuples(index=False, name=None) for a in alpha]
 
 
 def replica_table(cfg: dict, regimes: dict, task_types: dict) -> pd.DataFrame:

@@ -11,6 +11,7 @@ import pandas as pd
 from ptft import grid
 from ptft.deep.knobs import KNOBS
 from ptft.deep.runs import Axes, knob_settings
+from ptft.modarith.tasks import task_ops
 
 # FT data size: the share of the unordered pairs; panels and within-seed matching: task families.
 AXES = Axes(size="ft_train_frac", panel="family")
@@ -42,6 +43,11 @@ def pt_runs(ft: pd.DataFrame) -> pd.DataFrame:
     """The distinct PT runs the FT table needs, with `pt_job` = the PT task (one job per task)."""
     pt = ft.drop_duplicates("pt_id")[["p", *PT_KEYS, "pt_id"]].reset_index(drop=True)
     return pt.assign(pt_job=pt["pt_task"])
+
+
+def pt_ops(pt: pd.DataFrame) -> list[tuple]:
+    """(pt_id, op) for every PT run and every operation of its PT task: the rows of the per-operation accuracies."""
+    return [(pt_id, op) for pt_id, task in zip(pt["pt_id"], pt["pt_task"]) for op in task_ops(task)]
 
 
 def pt_tasks(section: dict) -> list[str]:
