@@ -15,7 +15,8 @@ DLN = config["dln"]
 DLN_RUNS = dln_exp.gd_run_table(DLN)
 DLN_SINGLE = dln_exp.single_task_table(DLN)
 DLN_MINIMISER = dln_exp.minimiser_run_table(DLN)
-# GD on CUDA (float64) asks the scheduler for a GPU; the minimiser and the theory stay on CPUs.
+# GD on CUDA (float64) asks the scheduler for a GPU; the minimiser and the theory stay on CPUs. The GD script reads
+# `compute` from the config, not from params: like the deep arms' (ptft.deep.device), editing it reruns nothing.
 DLN_COMPUTE = DLN["compute"]
 DLN_TASKS = sorted(set(DLN_RUNS["task"]))
 # dln.mode: which Figure 3 points exist (GD runs, minimiser theory points, or both); the rest follows from that.
@@ -53,7 +54,6 @@ rule dln_gd:
         runtime=DLN_COMPUTE["runtime"],
         gpu=1 if DLN_COMPUTE["device"] == "cuda" else 0,
     params:
-        device=DLN_COMPUTE["device"],
         runs=lambda w: DLN_RUNS[DLN_RUNS["task"] == w.task].to_dict("records"),
         gd=DLN["gd"],
         argmin=DLN["argmin"],
