@@ -33,7 +33,7 @@ def member_steps_per_s(section, seeds, part, steps, device) -> float:
         start = time.perf_counter()
         train.train(models, run_ids=[str(s) for s in seeds], train_data=data, test_data=test, steps=steps, lr=1e-3,
                     weight_decay=1.0, betas=(0.9, 0.98), eval_every=steps, stop_loss=1e-3, stop_early=False,
-                    generalise_acc=0.9, workdir=work, device=device)
+                    workdir=work, device=device)
         if device.type == "cuda":
             torch.cuda.synchronize()
         return len(seeds) * steps / (time.perf_counter() - start)

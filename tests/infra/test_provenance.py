@@ -159,18 +159,41 @@ def test_html_report_shows_every_figure_with_caption(run_copy, pipeline_cmd):
     assert "Scorecard" in html and "Provenance" in html and "data source" in html
 
 
-def test_editing_compute_reruns_no_table_or_figure(tiny_workdir, pipeline_cmd, repo_root, tmp_path):
-    """`compute` and `resources` say how jobs run, not what they compute: collect and figure jobs stay done."""
-    edits = tmp_path / "compute.yaml"
-    edits.write_text("vision: {compute: {threads: 2, eval_batch: 128}}\ndln: {compute: {threads: 2}}\n"
-                     "modarith: {compute: {threads: 2, device: cpu}, resources: {mem_mb: 8000}}\n")
+def scheduled(workdir, pipeline_cmd, repo_root, edits: Path, text: str) -> set:
+    """The rules a dry run of the finished tiny run schedules once the config edits `text` are merged on top."""
+    edits.write_text(text)
     configs = (repo_root / "config/config.yaml", repo_root / "tests/configs/tiny.yaml", edits)
-    cmd = pipeline_cmd(tiny_workdir, "-n", "--quiet", "rules", configfiles=configs)
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    out = subprocess.run(pipeline_cmd(workdir, "-n", "--quiet", "rules", configfiles=configs), capture_output=True,
+                         text=True, timeout=300)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
-    for rule in ("vision_collect", "vision_figure", "vision_ensd_figure", "modarith_collect", "modarith_tables",
-                 "modarith_figures", "dln_fig3", "dln_collect", "scorecard"):
-        assert rule not in out.stdout, (rule, out.stdout)
+    counts = (line.split() for line in out.stdout.splitlines())  # the job counts table: "<rule>  <n>"
+    return {row[0] for row in counts if len(row) == 2 and row[1].isdigit() and row[0] != "total"}
+
+
+def test_editing_compute_reruns_no_table_or_figure(tiny_workdir, pipeline_cmd, repo_root, tmp_path):
+    """`compute` and `resources` say how jobs run, not what they compute: no training, collect or figure job
+    reruns (the scripts read them from the config, not from params)."""
+    rules = scheduled(tiny_workdir, pipeline_cmd, repo_root, tmp_path / "compute.yaml",
+                      "vision: {compute: {threads: 2, eval_batch: 128}}\ndln: {compute: {threads: 2, device: auto}}\n"
+                      "modarith: {compute: {threads: 2, device: cpu}, resources: {mem_mb: 8000}}\n")
+    assert not rules & {"vision_pretrain", "vision_finetune", "vision_collect", "vision_figure", "vision_ensd_figure",
+                        "modarith_pretrain", "modarith_finetune", "modarith_collect", "modarith_tables",
+                        "modarith_figures", "dln_gd", "dln_fig3", "dln_collect", "scorecard"}, rules
+
+
+@pytest.mark.parametrize("edit,rerun,kept", [
+    ("modarith: {ft: {lr: 0.02}}", {"modarith_finetune", "modarith_collect"}, {"modarith_pretrain"}),
+    ("modarith: {generalise_acc: 0.5}", {"modarith_collect", "modarith_figures"},
+     {"modarith_pretrain", "modarith_finetune"}),  # read from the histories by modarith_collect
+    ("modarith: {pt: {lr: 0.02}}", {"modarith_pretrain", "modarith_finetune"}, set()),
+    ("vision: {policies: {gamma_ft: fresh}}", {"vision_finetune", "vision_collect"}, {"vision_pretrain"}),
+    ("vision: {ensd: {sweep: absolute}}", {"vision_ensd_figure"}, {"vision_pretrain", "vision_finetune"}),
+])
+def test_editing_a_setting_reruns_the_jobs_that_read_it(tiny_workdir, pipeline_cmd, repo_root, tmp_path, edit,
+                                                         rerun, kept):
+    """Run ids and params hold what each job reads: an FT setting reruns no pretraining, a figure's none."""
+    rules = scheduled(tiny_workdir, pipeline_cmd, repo_root, tmp_path / "edit.yaml", edit + "\n")
+    assert rerun <= rules and not rules & kept, rules
 
 
 def test_a_killed_run_resumes_with_the_readmes_commands(run_copy, pipeline_cmd):

@@ -33,6 +33,18 @@ def test_summary_counts_runs_per_cell():
     assert s.loc[s["ft_train_frac"] == 0.1, "n_diverged"].eq(1).all()
 
 
+def test_steps_to_generalise_is_the_first_evaluation_at_the_threshold():
+    """Read from the histories (the threshold reruns no training): a run that dips after crossing keeps its first
+    crossing; one that never crosses, or was never evaluated, gets NaN."""
+    evals = pd.DataFrame({"ft_id": ["a"] * 4 + ["b"] * 2, "step": [5, 10, 15, 20, 5, 10],
+                          "test_acc": [0.2, 0.9, 0.4, 0.95, 0.5, 0.89]})
+    runs = pd.DataFrame({"ft_id": ["b", "a", "c"], "seed": [0, 1, 2]})
+    got = figures.with_steps_to_generalise(runs, evals, "ft_id", 0.9)
+    assert got["seed"].tolist() == [0, 1, 2] and got["steps_to_generalise"].iloc[1] == 10.0
+    assert got["steps_to_generalise"].iloc[[0, 2]].isna().all()
+    assert figures.with_steps_to_generalise(runs, evals, "ft_id", 0.5)["steps_to_generalise"].tolist()[:2] == [5, 10]
+
+
 def test_figures_render():
     long = sweep_rows(fake_ft(), BASE, SWEEPS)
     assert len(figures.acc_vs_frac(long, "relative").axes) == 2  # one panel per family

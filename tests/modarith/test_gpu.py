@@ -16,7 +16,7 @@ def run(device, workdir):
                          for s in seeds]
     _, status = train.train(models, run_ids=["a", "b"], train_data=data("pt_train"), test_data=data("test"),
                             steps=10, lr=1e-2, weight_decay=1.0, betas=(0.9, 0.98), eval_every=5, stop_loss=1e-3,
-                            stop_early=False, generalise_acc=0.5, workdir=workdir, device=torch.device(device))
+                            stop_early=False, workdir=workdir, device=torch.device(device))
     return status
 
 

@@ -48,7 +48,7 @@ def memorised_pt_model(tmp_path):
     model = train.pt_member(P, ARCH, seed=0, alpha_rel=1.0, c_pt=1.0, early_prefixes=["embed", "pos_embed"])
     data = [train.member_data(P, "add", 0, part="pt_train", pt_train_frac=0.8, ft_train_frac=0.8)]
     ens, _ = train.train([model], run_ids=["pt"], train_data=data, test_data=data, steps=300, lr=1e-2,
-                         weight_decay=0.0, eval_every=300, stop_loss=1e-3, stop_early=False, generalise_acc=1.0,
+                         weight_decay=0.0, eval_every=300, stop_loss=1e-3, stop_early=False,
                          workdir=tmp_path / "pt", device="cpu")
     return ens.member_state(0), data[0]
 
@@ -57,7 +57,7 @@ def retained_after_ft(tmp_path, pt_state, pt_data, **ft):
     model = train.ft_member(P, ARCH, pt_state, seed=0, gamma_ft=1.0, head="unembed")
     data = [train.member_data(P, "add", 0, part="ft_train", pt_train_frac=0.8, ft_train_frac=0.4)]
     ens, _ = train.train([model], run_ids=["ft"], train_data=data, test_data=data, eval_every=10**6, stop_loss=1e-3,
-                         stop_early=False, generalise_acc=1.0, workdir=tmp_path / "ft", device="cpu", **ft)
+                         stop_early=False, workdir=tmp_path / "ft", device="cpu", **ft)
     body = jobs._model({"p": P, "model": ARCH}, ens.member_state(0), 0)
     return probe.head_accuracy(body, pt_state["unembed.weight"], *pt_data)
 

@@ -41,6 +41,28 @@ def test_ids_change_with_training_settings_only():
     assert runs.pt_table(changed)["pt_id"].tolist() == runs.pt_table(s)["pt_id"].tolist()
 
 
+@pytest.mark.parametrize("edit,pt_rerun,ft_rerun", [
+    (lambda s: s["policies"].update(gamma_ft="fresh"), False, True),  # the FT-time readout policy
+    (lambda s: s["ensd"].update(max_images=9), False, True),
+    (lambda s: s["ensd"].update(sweep="absolute"), False, False),  # the ENSD figure's choice only
+    (lambda s: s["early_layers"].append("bn1"), False, False),  # unread under the authors' alpha_rel policies
+    (lambda s: s["policies"].update(alpha_rel="fr_block_1"), True, True),
+    (lambda s: s.update(stem="cifar"), True, True),
+])
+def test_ids_change_with_the_settings_each_phase_reads(edit, pt_rerun, ft_rerun):
+    """pt_id keys only what PT reads (not the FT-time policies, not the ENSD); ft_id what FT reads (not ensd.sweep)."""
+    s = section()
+    assert s["policies"]["alpha_rel"] != "early_layers"
+    changed = copy.deepcopy(s)
+    edit(changed)
+    pt, ft = runs.pt_table(s), runs.ft_table(s)
+    pt2, ft2 = runs.pt_table(changed), runs.ft_table(changed)
+    assert (set(pt2["pt_id"]) != set(pt["pt_id"])) == pt_rerun
+    assert not pt_rerun or not set(pt2["pt_id"]) & set(pt["pt_id"])
+    assert (set(ft2["ft_id"]) != set(ft["ft_id"])) == ft_rerun
+    assert not ft_rerun or not set(ft2["ft_id"]) & set(ft["ft_id"])
+
+
 def test_ft_jobs_split_each_checkpoint():
     s = section()
     s["ft_jobs_per_pt"] = 2

@@ -45,20 +45,6 @@ VISION_ENSD_KEYS = [
 MODARITH = config["modarith"]
 MODARITH_PT, MODARITH_FT = modarith_runs.tables(MODARITH)
 MODARITH_PT_OPS = modarith_runs.pt_ops(MODARITH_PT)
-# What a modarith training job needs from the config (the members come from the run tables).
-MODARITH_SETTINGS = {
-    k: MODARITH[k]
-    for k in (
-        "p",
-        "pt_train_frac",
-        "model",
-        "pt",
-        "ft",
-        "generalise_acc",
-        "early_layers",
-        "head",
-    )
-}
 
 
 def get_vision_pt_run(wildcards):
@@ -91,14 +77,12 @@ def get_modarith_members(phase):
 
 
 def get_modarith_settings(phase):
-    """Input function: the settings of a modarith PT or FT job; a PT job (one PT task) gets its task's schedule
-    (`pt_by_task` applied), so editing one task's schedule reruns that PT job and its FT jobs only.
+    """Input function: the settings a modarith PT or FT job reads (modarith_runs.settings), so editing an FT setting
+    reruns no PT job, and editing one PT task's schedule only that PT job and its FT jobs.
     """
-    if phase == "ft":
-        return lambda wildcards: MODARITH_SETTINGS
-    return lambda wildcards: MODARITH_SETTINGS | {
-        "pt": modarith_runs.pt_schedule(MODARITH, wildcards.pt_job)
-    }
+    return lambda wildcards: modarith_runs.settings(
+        MODARITH, phase, wildcards[f"{phase}_job"]
+    )
 
 
 def get_modarith_workdir(phase):

@@ -27,7 +27,8 @@ REPLICA_SETTINGS = dln_exp.replica_table(DLN, FIG4_REGIMES, TASK_TYPES)
 REPLICA_ALPHA = dln_exp.replica_alpha(DLN)
 REPLICA_KEYS = dln_exp.curve_keys(REPLICA_SETTINGS, REPLICA_ALPHA, dln_exp.REPLICA_KEY)
 SINGLE_ALPHA = sorted(set(REPLICA_ALPHA) | set(DLN["single_task"]["alpha"]))
-# GD on CUDA (float64) asks the scheduler for a GPU; the minimiser and the theory stay on CPUs.
+# GD on CUDA (float64) asks the scheduler for a GPU; the minimiser and the theory stay on CPUs. The GD script reads
+# `compute` from the config, not from params: like the deep arms' (ptft.deep.device), editing it reruns nothing.
 DLN_COMPUTE = DLN["compute"]
 DLN_TASKS = sorted(set(DLN_RUNS["task"]))
 # dln.mode: which Figure 3 points exist (GD runs, minimiser theory points, or both); the rest follows from that.
@@ -65,7 +66,6 @@ rule dln_gd:
         runtime=DLN_COMPUTE["runtime"],
         gpu=1 if DLN_COMPUTE["device"] == "cuda" else 0,
     params:
-        device=DLN_COMPUTE["device"],
         runs=lambda w: DLN_RUNS[DLN_RUNS["task"] == w.task].to_dict("records"),
         gd=DLN["gd"],
         argmin=DLN["argmin"],

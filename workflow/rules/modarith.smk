@@ -92,6 +92,10 @@ rule modarith_collect:
             "results/modarith/ft/{ft_job}/runs.csv",
             ft_job=sorted(set(MODARITH_FT["ft_job"])),
         ),
+        ft_evals=expand(
+            "results/modarith/ft/{ft_job}/evals.csv",
+            ft_job=sorted(set(MODARITH_FT["ft_job"])),
+        ),
     output:
         finetune=report(
             "results/modarith/finetune.csv",
@@ -109,6 +113,7 @@ rule modarith_collect:
         ft_ids=list(MODARITH_FT["ft_id"]),
         pt_ids=list(MODARITH_PT["pt_id"]),
         pt_ops=MODARITH_PT_OPS,
+        generalise_acc=MODARITH["generalise_acc"],
     script:
         "../scripts/modarith_collect.py"
 

@@ -1,6 +1,5 @@
 # Vision arm (REFERENCE §5): data -> one PT job per PT run (pt_id) -> FT jobs (ft_job) of the runs of one PT
 # checkpoint -> tidy tables -> figures. Run tables and input functions: common.smk; paths are functions of the ids.
-from ptft.vision import model as vision_model
 from ptft.vision import results as vision_results
 
 
@@ -74,11 +73,7 @@ rule vision_pretrain:
         runtime=VISION_RES["runtime"],
     params:
         run=get_vision_pt_run,
-        pt=VISION["pt"],
-        stem=VISION["stem"],
-        relative_prefixes=vision_model.relative_prefixes(
-            VISION["policies"]["alpha_rel"], VISION["early_layers"]
-        ),
+        settings=vision_runs.settings(VISION, "pt"),
         workdir=lambda w: f"results/vision/.work/{w.dataset}/{w.pt_id}/pt",
     script:
         "../scripts/vision_pretrain.py"
@@ -105,10 +100,7 @@ rule vision_finetune:
     params:
         runs=get_vision_ft_runs,
         seed=lambda w: int(VISION_PT.loc[get_vision_pt_id(w), "seed"]),
-        ft=VISION["ft"],
-        stem=VISION["stem"],
-        policies=VISION["policies"],
-        ensd=VISION["ensd"],
+        settings=vision_runs.settings(VISION, "ft"),
         workdir=lambda w: f"results/vision/.work/{w.dataset}/{get_vision_pt_id(w)}/ft",
     script:
         "../scripts/vision_finetune.py"

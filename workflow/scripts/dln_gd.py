@@ -12,7 +12,8 @@ from ptft.provenance import tracked
 
 with tracked(snakemake) as prov, gpu_slot(snakemake.resources.get("gpu", 0)):
     threads.pin(snakemake.threads)
-    device = pick(snakemake.params.device)
+    # How the job computes comes from the config, not from params: editing it must rerun nothing (ptft.deep.device).
+    device = pick(snakemake.config["dln"]["compute"]["device"])
     runs = pd.DataFrame(snakemake.params.runs)
     df = run_task_batches(runs, snakemake.params.gd, argmin=snakemake.params.argmin,
                           alpha_pt=snakemake.params.alpha_pt, cache=Path(snakemake.params.cache), device=device)

@@ -17,9 +17,10 @@ with tracked(snakemake) as prov, gpu_slot(snakemake.resources.get("gpu", 0)):
     runtime = train.runtime_from(compute, devices.setup(compute, snakemake.threads))
     prepared = data.load_prepared(snakemake.input.data, runtime.device)
     workdir = Path(p.workdir) / sha256(snakemake.input.data)[:12]
-    rows, ensd_rows = train.finetune(prepared, snakemake.input.model, list(p.runs), seed=p.seed, stem=p.stem,
-                                     opt=train.optim_from(p.ft), policies=dict(p.policies), ensd=dict(p.ensd),
-                                     runtime=runtime, workdir=workdir)
+    s = p.settings  # what FT reads of the config, all its ft_id changes with (ptft.vision.runs.settings)
+    rows, ensd_rows = train.finetune(prepared, snakemake.input.model, list(p.runs), seed=p.seed, stem=s["stem"],
+                                     opt=train.optim_from(s["ft"]), policies=dict(s["policies"]),
+                                     ensd=dict(s["ensd"]), runtime=runtime, workdir=workdir)
     table = pd.DataFrame(list(p.runs)).merge(pd.DataFrame(rows), on="ft_id", validate="one_to_one")
     io.write_csv(out.runs, table.assign(data_source=prepared["data_source"]))
     io.write_csv(out.ensd, pd.DataFrame(ensd_rows))

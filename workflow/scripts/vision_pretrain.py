@@ -17,10 +17,11 @@ with tracked(snakemake) as prov, gpu_slot(snakemake.resources.get("gpu", 0)):
     prepared = data.load_prepared(snakemake.input.data, runtime.device)
     workdir = Path(p.workdir) / sha256(snakemake.input.data)[:12]  # new data never resumes an old checkpoint
     # c_pt is a PT key only where it scales the PT init (policy pt_init); under ft_start the PT init is unscaled.
+    s = p.settings  # what PT reads of the config, all its pt_id changes with (ptft.vision.runs.settings)
     model, metrics = train.pretrain(prepared, seed=p.run["seed"], alpha_rel=p.run["alpha_rel"],
-                                    c_pt=p.run.get("c_pt", 1.0), stem=p.stem,
-                                    relative_prefixes=list(p.relative_prefixes), opt=train.optim_from(p.pt),
-                                    max_images=p.pt["max_images"], runtime=runtime, workdir=workdir)
+                                    c_pt=p.run.get("c_pt", 1.0), stem=s["stem"],
+                                    relative_prefixes=list(s["relative_prefixes"]), opt=train.optim_from(s["pt"]),
+                                    max_images=s["pt"]["max_images"], runtime=runtime, workdir=workdir)
     train.save_pretrained(out.model, model, metrics)
     io.write_json(out.metrics, {**p.run, **metrics, "data_source": prepared["data_source"]})
     io.write_text(out.history, (workdir / "history.jsonl").read_text())

@@ -1,7 +1,7 @@
 """Where and how a deep arm's training job computes: its device and threads, from the arm's `compute` block.
 
-Both arms' training scripts read `compute` from the config rather than from rule params: it changes no result
-beyond rounding, so editing it must rerun no training, table or figure.
+Both arms' training scripts (and the DLN GD script, through `pick`) read `compute` from the config rather than from
+rule params: it changes no result beyond rounding, so editing it must rerun no training, table or figure.
 """
 
 import torch

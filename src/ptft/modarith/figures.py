@@ -24,6 +24,13 @@ def tidy_finetune(ft: pd.DataFrame, pt: pd.DataFrame) -> pd.DataFrame:
     return out[FINETUNE_COLUMNS].sort_values(["family", *KNOBS, "ft_train_frac", "seed"], ignore_index=True)
 
 
+def with_steps_to_generalise(runs: pd.DataFrame, evals: pd.DataFrame, key: str, generalise_acc: float) -> pd.DataFrame:
+    """`runs` with steps_to_generalise: per run (`key`: pt_id or ft_id) the first evaluated step of its history
+    `evals` whose test accuracy reaches generalise_acc; NaN where none did."""
+    first = evals.loc[evals["test_acc"] >= generalise_acc].groupby(key)["step"].min()
+    return runs.assign(steps_to_generalise=runs[key].map(first).astype(float))
+
+
 def with_pt_keys(df: pd.DataFrame, pt: pd.DataFrame) -> pd.DataFrame:
     """Rows keyed by pt_id (per-operation accuracies, evaluations) with the PT run's task, seed and knobs."""
     return pt[["pt_id", *PT_KEYS]].merge(df, on="pt_id", validate="one_to_many")

@@ -1,8 +1,8 @@
 """One Snakemake job = one ensemble: the members of a PT job (one PT task) or an FT job (one family × fraction).
 
-`settings` is the part of the `modarith` config a job needs: p, pt_train_frac, model, pt/ft schedule (a PT
-job's `pt` already with its task's `pt_by_task` applied: ptft.modarith.runs.pt_schedule), generalise_acc,
-early_layers, head. Members are run-table rows (ptft.modarith.runs).
+`settings` is the part of the `modarith` config a job reads (ptft.modarith.runs.settings): a PT job's p,
+pt_train_frac, model, early_layers and `pt` (its task's `pt_by_task` applied), an FT job's p, pt_train_frac, model,
+`ft` and head. Members are run-table rows (ptft.modarith.runs).
 """
 
 from pathlib import Path
@@ -16,10 +16,6 @@ from ptft.modarith import train as tr
 
 EVAL_COLUMNS = ["step", "run_id", "train_loss", "train_acc", "test_loss", "test_acc"]  # run_id: the member's id
 OP_COLUMNS = ["pt_id", "op", "test_acc"]
-
-
-def _schedule(settings: dict, phase: str) -> dict:
-    return {**settings[phase], "generalise_acc": settings["generalise_acc"]}
 
 
 def _model(settings: dict, state: dict, seed: int):
@@ -50,7 +46,7 @@ def pretrain(members: list[dict], settings: dict, *, workdir, device) -> tuple[d
     ens, status = tr.train(models, run_ids=ids, train_data=_data(settings, members, "pt_task", "pt_train", frac),
                            test_data=_data(settings, members, "pt_task", "test", frac), workdir=workdir,
                            device=device, progress_desc=f"pretrain {members[0]['pt_task']}",
-                           **_schedule(settings, "pt"))
+                           **settings["pt"])
     states = {run_id: {n: t.cpu() for n, t in ens.member_state(e).items()} for e, run_id in enumerate(ids)}
     return states, _table(members, status, "pt_id"), op_accuracy(members, settings, states)
 
@@ -85,7 +81,7 @@ def finetune(members: list[dict], settings: dict, pt_states: dict, *, workdir, d
                            test_data=test_data, workdir=workdir, device=device,
                            progress_desc=f"finetune {'/'.join(sorted({r['family'] for r in members}))}, "
                                          f"ft_train_frac {frac:g}",
-                           **_schedule(settings, "ft"))
+                           **settings["ft"])
     retained = [_retained(settings, r, ens.member_state(e), pt_states[r["pt_id"]], frac)
                 for e, r in enumerate(members)]
     return _table(members, status, "ft_id").assign(n_train=tasks.n_pairs(p, frac), pt_retained_acc=retained,

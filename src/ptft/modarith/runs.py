@@ -61,6 +61,20 @@ def pt_schedule(section: dict, pt_task: str) -> dict:
     return {**section["pt"], **section.get("pt_by_task", {}).get(pt_task, {})}
 
 
+# What a job reads of the `modarith` section besides its members; nothing else may key it (an unread setting
+# reruns no job): a PT job trains (pt_member, the PT split), an FT job trains from it and probes it (ft_member, head).
+PT_SETTINGS = ("p", "pt_train_frac", "model", "early_layers")
+FT_SETTINGS = ("p", "pt_train_frac", "model", "ft", "head")
+
+
+def settings(section: dict, phase: str, job: str) -> dict:
+    """The settings of one PT job (`job` = its PT task: PT_SETTINGS and its `pt_schedule`, so editing one task's
+    schedule reruns that PT job and its FT jobs only) or FT job (FT_SETTINGS), as ptft.modarith.jobs reads them."""
+    if phase == "pt":
+        return {**{k: section[k] for k in PT_SETTINGS}, "pt": pt_schedule(section, job)}
+    return {k: section[k] for k in FT_SETTINGS}
+
+
 def tables(section: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(pt, ft) run tables of a validated `modarith` config section."""
     ft = ft_runs(p=section["p"], families=section["families"], seeds=section["seeds"],

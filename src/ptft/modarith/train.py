@@ -18,7 +18,8 @@ from ptft.modarith import tasks
 from ptft.modarith.ensemble import Ensemble, member_accuracy, member_losses
 from ptft.modarith.model import Transformer
 
-STATUS = ("steps", "converged", "diverged", "train_loss", "train_acc", "test_loss", "test_acc", "steps_to_generalise")
+# steps_to_generalise is not a status: it depends on generalise_acc, a reading of evals.jsonl (ptft.modarith.figures).
+STATUS = ("steps", "converged", "diverged", "train_loss", "train_acc", "test_loss", "test_acc")
 
 
 def build(p: int, arch: dict, seed: int) -> Transformer:
@@ -58,19 +59,16 @@ def _init_status(ens: Ensemble) -> None:
     E = len(ens)
     for name in STATUS:
         dtype = torch.bool if name in ("converged", "diverged") else torch.float64
-        init = torch.nan if name == "steps_to_generalise" else 0
-        ens.register_buffer(f"status_{name}", torch.full((E,), init, dtype=dtype))
+        ens.register_buffer(f"status_{name}", torch.zeros((E,), dtype=dtype))
 
 
-def _evaluate(ens, test, ran: torch.Tensor, step: int, evals, run_ids, generalise_acc: float) -> None:
+def _evaluate(ens, test, ran: torch.Tensor, step: int, evals, run_ids) -> None:
     """Test loss/accuracy of the members that trained this step (`ran`); one evals.jsonl line each."""
     with torch.no_grad():
         logits = ens(test[0])
         loss, acc = member_losses(logits, test[1]).double().cpu(), member_accuracy(logits, test[1]).double().cpu()
     ens.status_test_loss[ran] = loss[ran]
     ens.status_test_acc[ran] = acc[ran]
-    hit = ran & (acc >= generalise_acc) & ens.status_steps_to_generalise.isnan()
-    ens.status_steps_to_generalise[hit] = ens.status_steps[hit]
     for e in ran.nonzero().flatten().tolist():
         io.append_jsonl(evals, {"step": step, "run_id": run_ids[e], **{
             k: float(getattr(ens, f"status_{k}")[e]) for k in ("train_loss", "train_acc", "test_loss", "test_acc")}})
@@ -91,8 +89,8 @@ def lr_factor(epoch: int, steps: int, lr_decay_frac: float) -> float:
     return min(1.0, (steps - epoch) / (lr_decay_frac * steps))
 
 
-def _step_fn(*, train, test, steps: int, eval_every: int, stop_loss: float, stop_early: bool,
-             generalise_acc: float, evals: Path, run_ids, lr: float, lr_decay_frac: float):
+def _step_fn(*, train, test, steps: int, eval_every: int, stop_loss: float, stop_early: bool, evals: Path, run_ids,
+             lr: float, lr_decay_frac: float):
     """trainer.fit's epoch_fn: one full-batch optimizer step of every active member, then the status update.
 
     Returns the scalar fit stops on: NaN once every member diverged; with `stop_early`, the largest train
@@ -122,7 +120,7 @@ def _step_fn(*, train, test, steps: int, eval_every: int, stop_loss: float, stop
         if stop_early:
             ens.status_converged |= active & finite & (ens.status_train_loss < stop_loss)
         if (epoch + 1) % eval_every == 0 or epoch + 1 == steps:
-            _evaluate(ens, test, active, epoch + 1, evals, run_ids, generalise_acc)
+            _evaluate(ens, test, active, epoch + 1, evals, run_ids)
         return _fit_signal(ens, stop_early)
 
     return step
@@ -148,9 +146,8 @@ def make_optimizer(params, *, optimizer: str, lr: float, weight_decay: float, be
 
 
 def train(models, *, run_ids, train_data, test_data, steps: int, lr: float, weight_decay: float, eval_every: int,
-          stop_loss: float, stop_early: bool, generalise_acc: float, workdir, device, optimizer: str = "adamw",
-          betas=(0.9, 0.98), momentum: float = 0.0, lr_decay_frac: float = 0.0,
-          progress_desc: str = "") -> tuple[Ensemble, list[dict]]:
+          stop_loss: float, stop_early: bool, workdir, device, optimizer: str = "adamw", betas=(0.9, 0.98),
+          momentum: float = 0.0, lr_decay_frac: float = 0.0, progress_desc: str = "") -> tuple[Ensemble, list[dict]]:
     """Train `models` (one per run id) as one ensemble; `train_data`/`test_data` = per-member (tokens, labels).
 
     `lr_decay_frac`: the last fraction of the steps over which lr falls linearly to 0 (0: constant lr).
@@ -166,8 +163,8 @@ def train(models, *, run_ids, train_data, test_data, steps: int, lr: float, weig
     optimizer = make_optimizer(ens.parameters(), optimizer=optimizer, lr=lr, weight_decay=weight_decay, betas=betas,
                                momentum=momentum)
     step = _step_fn(train=stack(train_data, device), test=stack(test_data, device), steps=steps,
-                    eval_every=eval_every, stop_loss=stop_loss, stop_early=stop_early, generalise_acc=generalise_acc,
-                    evals=workdir / "evals.jsonl", run_ids=list(run_ids), lr=lr, lr_decay_frac=lr_decay_frac)
+                    eval_every=eval_every, stop_loss=stop_loss, stop_early=stop_early, evals=workdir / "evals.jsonl",
+                    run_ids=list(run_ids), lr=lr, lr_decay_frac=lr_decay_frac)
     out = trainer.fit(ens, epoch_fn=step, optimizer=optimizer, max_epochs=steps,
                       stop_loss=stop_loss if stop_early else 0.0, checkpoint=checkpoint,
                       history=workdir / "history.jsonl", checkpoint_every=eval_every, progress_desc=progress_desc,

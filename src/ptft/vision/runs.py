@@ -5,12 +5,11 @@ The shared design (ptft.deep.runs): knob settings one sweep at a time around `ba
 split into `ft_jobs_per_pt` jobs.
 """
 
-import json
-
 import pandas as pd
 
 from ptft import grid
 from ptft.deep.runs import Axes, knob_settings
+from ptft.vision.model import relative_prefixes
 
 # FT data size: images; panels and within-seed matching: datasets.
 AXES = Axes(size="n", panel="dataset")
@@ -19,14 +18,21 @@ AXES = Axes(size="n", panel="dataset")
 def ft_grid(section: dict) -> pd.DataFrame:
     """Every FT run once: run_datasets × seed × the knob settings (base + one sweep's knob at a time) × n."""
     axes = grid.expand({"dataset": section["run_datasets"], "seed": section["seeds"]})
-    settings = knob_settings(section["base"], section["sweeps"])
-    return axes.merge(settings, how="cross").merge(pd.DataFrame({"n": section["n"]}), how="cross")
+    knobs = knob_settings(section["base"], section["sweeps"])
+    return axes.merge(knobs, how="cross").merge(pd.DataFrame({"n": section["n"]}), how="cross")
 
 
-def _settings(section: dict, phase: str) -> str:
-    """The training settings an id must change with (a changed value never resumes an old checkpoint)."""
-    keys = {"pt": ("pt", "stem", "early_layers", "policies"), "ft": ("ft", "ensd", "policies")}[phase]
-    return json.dumps({k: section[k] for k in keys}, sort_keys=True)
+def settings(section: dict, phase: str) -> dict:
+    """What a PT or FT job reads of the section besides its runs, and all an id changes with (a changed value never
+    resumes an old checkpoint; an unread one reruns nothing). PT: its optimiser, the stem and the parameters the
+    alpha_rel policy divides (the FT-time c_pt / gamma_ft policies and `early_layers` under another policy are not
+    read). FT: its optimiser, the stem, the FT-time policies and the ENSD it measures (not the figure's `sweep`)."""
+    if phase == "pt":
+        prefixes = relative_prefixes(section["policies"]["alpha_rel"], section["early_layers"])
+        return {"pt": section["pt"], "stem": section["stem"], "relative_prefixes": prefixes}
+    return {"ft": section["ft"], "stem": section["stem"],
+            "policies": {k: section["policies"][k] for k in ("c_pt", "gamma_ft")},
+            "ensd": {k: section["ensd"][k] for k in ("layers", "images", "max_images")}}
 
 
 def pt_keys(section: dict) -> list[str]:
@@ -38,7 +44,7 @@ def pt_keys(section: dict) -> list[str]:
 def pt_table(section: dict) -> pd.DataFrame:
     """One row per PT run: the pt_keys and pt_id."""
     pt = ft_grid(section)[pt_keys(section)].drop_duplicates(ignore_index=True)
-    ids = [grid.run_id({**row, "settings": _settings(section, "pt")}) for row in pt.to_dict("records")]
+    ids = [grid.run_id({**row, "settings": settings(section, "pt")}) for row in pt.to_dict("records")]
     return pt.assign(pt_id=ids)
 
 
@@ -50,7 +56,7 @@ def ft_table(section: dict) -> pd.DataFrame:
     """
     ft = ft_grid(section).merge(pt_table(section), on=pt_keys(section))
     ft["ft_id"] = [grid.run_id({"pt_id": r["pt_id"], "c_pt": r["c_pt"], "gamma_ft": r["gamma_ft"], "n": r["n"],
-                                "settings": _settings(section, "ft")}) for r in ft.to_dict("records")]
+                                "settings": settings(section, "ft")}) for r in ft.to_dict("records")]
     ft = ft.sort_values(["pt_id", "n", "c_pt", "gamma_ft"], ignore_index=True)
     part = ft.groupby("pt_id").cumcount() % section["ft_jobs_per_pt"]
     return ft.assign(ft_job=ft["pt_id"] + "-" + part.astype(str))
