@@ -213,6 +213,10 @@ def test_a_killed_run_resumes_with_the_readmes_commands(run_copy, pipeline_cmd):
         time.sleep(0.5)  # killed once the first theory-point job has finished, mid-run
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
+    # The failure the recipe answers: the killed run left its lock, so the plain command alone is refused.
+    assert any((run_copy / ".snakemake/locks").iterdir())
+    locked = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert locked.returncode != 0 and "cannot be locked" in locked.stdout + locked.stderr, locked.stderr[-2000:]
     subprocess.run(pipeline_cmd(run_copy, "--unlock"), capture_output=True, text=True, timeout=120, check=True)
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
     assert out.returncode == 0, (out.stdout + out.stderr)[-3000:]
