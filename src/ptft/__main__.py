@@ -19,7 +19,7 @@ def main(argv=None) -> int:
     cmd = sub.add_parser("check-config", help="check configs merged over config/config.yaml (YAML, schema, cross-field "
                          "rules); exit 2 naming the file:line or key")
     cmd.add_argument("configfile", nargs="*", help="configs merged over config/config.yaml, as `--configfile` is")
-    sub.add_parser("config-doc", help="print config/README.md (every key of config/config.yaml, from the schema)")
+    sub.add_parser("config-doc", help="print config/README.md (every key of config/config.yaml and of the schemas)")
     cmd = sub.add_parser("plan", help="jobs, CPU/GPU-hours, memory, disk and the longest job of a config, before a run")
     cmd.add_argument("--configfile", nargs="*", default=[], help="configs merged over config/config.yaml")
     cmd.add_argument("--cores", type=int, default=2, help="cores of the machine the wall-time bound is quoted for")
