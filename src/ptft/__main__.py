@@ -59,14 +59,15 @@ def main(argv=None) -> int:
 
 def mismatch(root: Path, output, made: str, given: list) -> str:
     """Why `output` cannot be reported with the `given` configs, naming the shipped config that made it, if one did."""
-    shipped = [p for p in [*sorted((root / "config").glob("*.yaml")), *sorted((root / "tests/configs").glob("*.yaml"))]
-               if p.name != "config.yaml"]
-    found = [f"make report CONFIG={p.relative_to(root)}" if p else "make report" for p in [None, *shipped]
+    shipped = [None, *(p for p in sorted((root / "config").glob("*.yaml")) if p.name != "config.yaml"),
+               *sorted((root / "tests/configs").glob("*.yaml"))]
+    found = [f"make report CONFIG={p.relative_to(root)}" if p else "make report" for p in shipped
              if _hash(root, p) == made]
-    hint = (f"run `{found[0]}` (the config it was made with)" if found else "it matches none of the shipped configs; pass the config "
-            "files the run used: `make report CONFIG=...`")
-    return (f"{output} was made with another config (hash {made[:12]}) than {' + '.join(['config/config.yaml', *given])}"
-            f", so the report's captions would describe another run; {hint}")
+    hint = (f"run `{found[0]}` (the config it was made with)" if found else
+            "it matches none of the shipped configs; pass the config files the run used: `make report CONFIG=...`")
+    given = " + ".join(["config/config.yaml", *given])
+    return (f"{output} was made with another config (hash {made[:12]}) than {given}, so the report's captions would "
+            f"describe another run; {hint}")
 
 
 def _hash(root: Path, extra: Path | None) -> str | None:
