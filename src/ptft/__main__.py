@@ -1,5 +1,5 @@
-"""Command line: `ptft audit <output>...`, `ptft plan [--configfile F...]`, `ptft check-config [F...]`,
-`ptft config-doc` (also `python -m ptft`)."""
+"""Command line: `ptft audit <output>...`, `ptft plan [--configfile F...]`,
+`ptft check-config [F...] [--results-of OUTPUT]`, `ptft config-doc` (also `python -m ptft`)."""
 
 import argparse
 import sys
