@@ -40,8 +40,9 @@ lint: venv
 	$(VENV)/bin/snakefmt --check Snakefile workflow
 
 # `make report CONFIG=tests/configs/tiny.yaml`: the report of a run made with that config (merged over the default).
+# Refused when the results' provenance names another config: the captions would describe another run.
 report: venv
-	$(CHECK_CONFIG)
+	$(CHECK_CONFIG) --results-of results/scorecard.md
 	$(SNAKEMAKE) --cores $(CORES) --workflow-profile profiles/default $(if $(CONFIG),--configfile config/config.yaml $(CONFIG)) --report results/report.html
 
 # `make plan` (default config) or `make plan CONFIG=config/paper.yaml`: jobs, CPU/GPU-hours, memory, disk, longest job.

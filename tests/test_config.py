@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ptft import config
+from ptft import config, io, provenance
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = config.load(ROOT / "config/config.yaml")
@@ -106,6 +106,21 @@ def test_config_readme_describes_every_key_of_the_current_config():
     `.venv/bin/python -m ptft config-doc > config/README.md` after changing either."""
     root = Path(__file__).resolve().parents[1]
     assert (root / "config/README.md").read_text() == config.describe(root / "config/config.yaml")
+
+
+def test_config_readme_lists_every_schema_key():
+    """Keys of the schemas without a line in config/config.yaml are documented too; absent ones say 'optional'."""
+    root = Path(__file__).resolve().parents[1]
+    keys = config.schema_keys()
+    assert {"modarith.pt.momentum", "modarith.ft.betas", "modarith.pt_by_task.<name>.lr_decay_frac",
+            "dln.replica.alpha.num", "vision.resources.gpu"} <= set(keys)
+    rows = {line.split("|")[1].strip(" `"): line for line in (root / "config/README.md").read_text().splitlines()
+            if line.startswith("| `")}
+    doc_keys = {config.generic_key(k.split("."), keys) for k in rows}
+    assert set(keys) <= doc_keys, sorted(set(keys) - doc_keys)
+    for key in ("modarith.pt.momentum", "modarith.ft.betas", "dln.minimiser.alpha"):
+        assert "| optional |" in rows[key], rows[key]
+    assert "| `2000` |" in rows["dln.minimiser.dim"] and "| per entry |" in rows["modarith.pt_by_task.<name>.steps"]
 
 
 @pytest.mark.parametrize("key, value", [
@@ -218,6 +233,30 @@ def test_make_targets_check_the_config_before_snakemake(target):
                          text=True)
     lines = [line for line in out.stdout.splitlines() if "-m ptft" in line or "bin/snakemake" in line]
     assert lines and ("check-config" in lines[0] or "ptft plan" in lines[0]), out.stdout
+
+
+def test_report_refuses_results_made_with_another_config(tmp_path):
+    """`make report` first runs `ptft check-config --results-of results/scorecard.md [CONFIG]`: results whose record
+    names the tiny config's hash are refused without CONFIG (exit 2, naming the CONFIG to pass), accepted with it."""
+    tiny = ROOT / "tests/configs/tiny.yaml"
+    made = provenance.config_hash(config.validate(config.load(ROOT / "config/config.yaml", tiny)))
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results/scorecard.md").write_text("")
+    io.write_json(provenance.record_path(tmp_path / "results/scorecard.md"), {"config_hash": made})
+
+    def check(*configs):
+        return subprocess.run([sys.executable, "-m", "ptft", "check-config", "--results-of", "results/scorecard.md",
+                               *map(str, configs)], cwd=tmp_path, capture_output=True, text=True)
+
+    refused = check()
+    assert refused.returncode == 2 and "`make report CONFIG=tests/configs/tiny.yaml`" in refused.stderr, refused.stderr
+    assert check(ROOT / "config/paper.yaml").returncode == 2
+    assert check(tiny).returncode == 0
+    io.write_json(provenance.record_path(tmp_path / "results/scorecard.md"), {"config_hash": "0" * 64})
+    assert "none of the shipped configs" in check().stderr
+    make = subprocess.run(["make", "-n", "report"], cwd=ROOT, capture_output=True, text=True)
+    assert any("ptft check-config" in line and "--results-of results/scorecard.md" in line
+               for line in make.stdout.splitlines()), make.stdout
 
 
 def test_schema_defaults_fill_keys_left_out():

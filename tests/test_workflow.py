@@ -7,6 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from ptft import io, provenance
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -59,6 +61,31 @@ def test_tiny_pipeline_produces_dln_artefacts(tiny_run):
     assert sims["mse"].notna().all() and (sims["beta_ft0_max"] == 0).all()
     replica = pd.read_csv(tiny_run / "dln/replica.csv")
     assert {"mse", "mse_se", "converged"} <= set(replica.columns)
+
+
+@pytest.mark.slow
+def test_tiny_run_warns_of_the_synthetic_stand_in_once(tiny_workdir):
+    """The tiny run's vision arm stands on the stand-in: the terminal gets one warning for the whole run (from the
+    onsuccess handler), not one per figure or job; each job notes it in its own log."""
+    terminal = tiny_workdir / "terminal.log"
+    if not terminal.exists():
+        pytest.skip("a reused run (PTFT_TINY_RUN) without the terminal output of its run")
+    text = terminal.read_text()
+    assert text.count("SYNTHETIC STAND-IN") == 1, text[-3000:]
+    assert "result(s) were made from a SYNTHETIC STAND-IN" in text
+    assert "SYNTHETIC STAND-IN" in (tiny_workdir / "logs/vision/figure_relative.log").read_text()
+
+
+@pytest.mark.slow
+def test_tiny_run_download_log_says_what_happened(tiny_workdir):
+    """logs/vision/download_<dataset>.log is never empty: it names the dataset and the source it used."""
+    sources = sorted((tiny_workdir / "resources/vision").glob("*/source.json"))
+    assert sources
+    for source_json in sources:
+        name = source_json.parent.name
+        log = (tiny_workdir / f"logs/vision/download_{name}.log").read_text()
+        synthetic = io.read_json(source_json)["data_source"] == provenance.SYNTHETIC
+        assert f"{name}: {'using the SYNTHETIC STAND-IN' if synthetic else 'real data from'}" in log, log
 
 
 @pytest.mark.parametrize("mode, present, absent", [

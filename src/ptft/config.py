@@ -204,6 +204,7 @@ def _expectation(node: dict) -> str:
     if "enum" in node:
         return " / ".join(map(str, node["enum"]))
     text = node.get("type", "")
+    text = " or ".join(text) if isinstance(text, list) else text
     if text == "array" and isinstance(node.get("items"), dict):
         inner = _expectation(node["items"])
         text = f"list of {inner}" if inner else "list"
@@ -214,8 +215,59 @@ def _expectation(node: dict) -> str:
     return ", ".join([str(text)] + bounds + default) if text or bounds or default else ""
 
 
+NAMED = "<name>"  # an entry of a map of named entries (a panel, a family, ...) in the schema's key paths
+
+
+def schema_keys(schema_path: Path = SCHEMA) -> dict:
+    """Every property of the schemas as {dotted key: sub-schema}, parents first; an arm's keys from its own file,
+    `$ref`s followed, the branches of a oneOf/anyOf/allOf walked, a map's entries named `<name>` (NAMED)."""
+    schema_dir = Path(schema_path).parent
+
+    def walk(node, file, prefix):
+        node, file = _deref(node, schema_dir, file)
+        children = list(node.get("properties", {}).items())
+        if isinstance(node.get("additionalProperties"), dict):
+            children.append((NAMED, node["additionalProperties"]))
+        out = {}
+        for key, child in children:
+            child_file = file
+            if not prefix and key in ARMS:
+                child, child_file = _read_schema(schema_dir / f"{key}.schema.yaml"), f"{key}.schema.yaml"
+            child, child_file = _deref(child, schema_dir, child_file)
+            out[".".join([*prefix, key])] = child
+            out |= walk(child, child_file, [*prefix, key])
+        for branch in (b for k in ("oneOf", "anyOf", "allOf") for b in node.get(k, [])):
+            out |= walk(branch, file, prefix)
+        return out
+
+    return walk(_read_schema(Path(schema_path)), Path(schema_path).name, [])
+
+
+def generic_key(parts, keys) -> str:
+    """The schema key of a concrete key path: a part that is no property of its parent is a named entry."""
+    path = []
+    for part in parts:
+        path.append(str(part) if ".".join([*path, str(part)]) in keys else NAMED)
+    return ".".join(path)
+
+
+def _flat(data: dict, prefix=()) -> dict:
+    """{key path tuple: value} of every mapping key of a loaded config, nested ones too."""
+    out = {}
+    for key, value in data.items():
+        out[(*prefix, key)] = value
+        if isinstance(value, dict):
+            out |= _flat(value, (*prefix, key))
+    return out
+
+
+def _flow(value) -> str:
+    return yaml.safe_dump(value, default_flow_style=True, width=10**6).removesuffix("...\n").strip()
+
+
 def describe(config_path: Path, schema_path: Path = SCHEMA) -> str:
-    """config/README.md: every key of the default config with its value, what the schema accepts and its comment."""
+    """config/README.md: every key of the default config with its value, what the schema accepts and its comment;
+    then every other key of the schemas: set inside a `{...}` value above, or optional (absent from the config)."""
     schema = yaml.safe_load(Path(schema_path).read_text())
     rows, stack = [], []
     for line in Path(config_path).read_text().splitlines():
@@ -231,6 +283,14 @@ def describe(config_path: Path, schema_path: Path = SCHEMA) -> str:
         stack = stack[:indent] + [key.strip()]
         node = _schema_at(schema, stack, Path(schema_path).parent)
         rows.append([".".join(stack), value.strip(), _expectation(node), comment.strip() or node.get("description", "")])
+    keys = schema_keys(schema_path)
+    listed = {generic_key(k.split("."), keys) for k, *_ in rows}
+    present = {generic_key(parts, keys): value for parts, value in _flat(read_yaml(config_path)).items()}
+    more = []
+    for key, node in keys.items():
+        if key not in listed:
+            value = "optional" if key not in present else "per entry" if NAMED in key else f"`{_flow(present[key])}`"
+            more.append(f"| `{key}` | {value} | {_expectation(node)} | {node.get('description', '').replace('|', '/')} |")
     rows = [f"| `{k}` | `{v}` | {a} | {m.replace('|', '/')} |" for k, v, a, m in rows]
     head = ["# Configuration keys", "",
             f"Generated from `{Path(config_path).name}` and `workflow/schemas/*.schema.yaml` by "
@@ -238,4 +298,10 @@ def describe(config_path: Path, schema_path: Path = SCHEMA) -> str:
             "over the defaults; every key is validated before any job runs, and a key left out of every config takes the "
             "schema's default (`absent:` below).", "",
             "| key | default | accepted | meaning |", "|---|---|---|---|"]
-    return "\n".join(head + rows) + "\n"
+    tail = ["", "## Keys without a line of their own", "",
+            f"Every other key of the schemas. `{NAMED}` is an entry of a map of named entries (a panel, a dataset, a "
+            "family, ...). Default: the value set inside a `{...}` value above, `per entry` (set in each entry "
+            f"above), or `optional`: not in `{Path(config_path).name}`; absent, it takes the schema's default "
+            "(`absent:`) or is not used.", "",
+            "| key | default | accepted | meaning |", "|---|---|---|---|"]
+    return "\n".join(head + rows + tail + more) + "\n"

@@ -56,6 +56,12 @@ def config_hash(config) -> str:
     return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def made_with(output) -> str | None:
+    """The config hash that `output`'s record names (None without a record)."""
+    rec = record_path(output)
+    return io.read_json(rec).get("config_hash") if rec.exists() else None
+
+
 @functools.cache
 def git_state(where: str = ".") -> dict:
     """Commit and dirty flag of the repository holding `where` (None outside a git checkout)."""

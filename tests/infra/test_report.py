@@ -1,16 +1,21 @@
-"""The HTML report: captions render without docutils errors, and the scorecard and provenance pages are visible
-in a real headless browser (Debian chromium, installed by tests/infra/browser_setup.sh or the test skips)."""
+"""The HTML report: captions render without docutils errors; the scorecard and provenance pages, and the
+Snakemake report that embeds them, are visible in a real headless browser (Debian chromium, installed by
+tests/infra/browser_setup.sh or the test skips); `make report` refuses results made with another config."""
 
+import base64
 import io
+import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import jinja2
+import pandas as pd
 import pytest
 from docutils.core import publish_parts
 
-from ptft import config
+from ptft import config, scorecard
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,8 +38,8 @@ def browser() -> str:
     return found
 
 
-def dom(chromium: str, page: Path) -> str:
-    out = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", page.as_uri()],
+def dom(chromium: str, page: Path, *flags) -> str:
+    out = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", *flags, "--dump-dom", page.as_uri()],
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     return out.stdout
@@ -47,3 +52,57 @@ def test_scorecard_and_provenance_pages_render_in_a_browser(tiny_run):
     assert 'id="verdicts"' in page and "<table" in page and "background-color" in page
     assert all(v in page for v in ("PASS", "NOT RUN")) and "dln_gd_reaches_theorem_4_1" in page
     assert 'id="provenance"' in dom(chromium, tiny_run / "provenance.html")
+
+
+# What a reader does in the report: open the Scorecard category, then the eye button of results/scorecard.html
+# (the report then shows that page in an iframe whose src is the page as a base64 data URI).
+OPEN_SCORECARD = """<script>
+setTimeout(() => {
+  [...document.querySelectorAll('#app a')].find(a => a.textContent.trim() === 'Scorecard').click();
+  setTimeout(() => {
+    const row = [...document.querySelectorAll('#app tr')].find(r => r.textContent.trim() === 'results/scorecard.html');
+    row.querySelector('a[iconname="eye"]').click();
+  }, 1000);
+}, 2000);
+</script>"""
+
+
+@pytest.mark.slow
+def test_report_shows_the_verdict_table_in_a_browser(tiny_report, tmp_path):
+    """The real report (`snakemake --report` of the tiny run) in the browser: its app lists the Scorecard and
+    Provenance categories; opening the scorecard shows a page with every claim's verdict, coloured, in the table."""
+    chromium = browser()
+    html = (tiny_report / "results/report.html").read_text()
+    clicked = tmp_path / "report.html"
+    end = html.rindex("</body>")  # the page's own (the embedded libraries hold the string too)
+    clicked.write_text(html[:end] + OPEN_SCORECARD + html[end:])
+    shown = dom(chromium, clicked, "--virtual-time-budget=30000")
+    app = shown[shown.index('<div id="app">'):]
+    app = app[:app.index("<script")]  # the rendered app, not the report's data scripts
+    assert "<span>Scorecard</span>" in app or ">Scorecard</a>" in app, app[:3000]
+    frames = re.findall(r'<iframe src="data:text/html;[^"]*;base64,([^"]+)"', app)
+    assert len(frames) == 1, app[-3000:]
+    page = tmp_path / "scorecard.html"
+    page.write_bytes(base64.b64decode(frames[0]))
+    shown = dom(chromium, page)
+    assert 'id="verdicts"' in shown and "<table" in shown
+    card = pd.read_csv(tiny_report / "results/scorecard.csv")
+    assert set(card["verdict"]) >= {scorecard.PASS, scorecard.NOT_RUN}
+    for claim_id, verdict in zip(card["claim_id"], card["verdict"]):
+        assert f'id="{claim_id}" style="background-color:{scorecard.COLOURS[verdict]}"' in shown, claim_id
+        assert f">{claim_id}</td>" in shown, claim_id
+    assert all(f"background-color: {scorecard.COLOURS[v]}" in shown for v in set(card["verdict"]))
+
+
+@pytest.mark.slow
+def test_report_config_check_on_the_tiny_run(tiny_workdir, repo_root):
+    """The check `make report` runs first: the tiny run's results pass with the tiny config, and without it are
+    refused naming it (the config hash of every provenance record is that of the config Snakemake ran with)."""
+
+    def check(*configs):
+        return subprocess.run([sys.executable, "-m", "ptft", "check-config", "--results-of", "results/scorecard.md",
+                               *configs], cwd=tiny_workdir, capture_output=True, text=True)
+
+    assert check(str(repo_root / "tests/configs/tiny.yaml")).returncode == 0
+    refused = check()
+    assert refused.returncode == 2 and "`make report CONFIG=tests/configs/tiny.yaml`" in refused.stderr, refused.stderr
