@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from ptft import __main__ as cli
 from ptft import config, io, provenance
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -235,7 +236,7 @@ def test_make_targets_check_the_config_before_snakemake(target):
     assert lines and ("check-config" in lines[0] or "ptft plan" in lines[0]), out.stdout
 
 
-def test_report_refuses_results_made_with_another_config(tmp_path):
+def test_report_refuses_results_made_with_another_config(tmp_path, monkeypatch, capsys):
     """`make report` first runs `ptft check-config --results-of results/scorecard.md [CONFIG]`: results whose record
     names the tiny config's hash are refused without CONFIG (exit 2, naming the CONFIG to pass), accepted with it."""
     tiny = ROOT / "tests/configs/tiny.yaml"
@@ -244,16 +245,18 @@ def test_report_refuses_results_made_with_another_config(tmp_path):
     (tmp_path / "results/scorecard.md").write_text("")
     io.write_json(provenance.record_path(tmp_path / "results/scorecard.md"), {"config_hash": made})
 
-    def check(*configs):
-        return subprocess.run([sys.executable, "-m", "ptft", "check-config", "--results-of", "results/scorecard.md",
-                               *map(str, configs)], cwd=tmp_path, capture_output=True, text=True)
+    monkeypatch.chdir(tmp_path)
 
-    refused = check()
-    assert refused.returncode == 2 and "`make report CONFIG=tests/configs/tiny.yaml`" in refused.stderr, refused.stderr
-    assert check(ROOT / "config/paper.yaml").returncode == 2
-    assert check(tiny).returncode == 0
+    def check(*configs):  # `python -m ptft check-config --results-of ...` in process: (exit status, stderr)
+        status = cli.main(["check-config", "--results-of", "results/scorecard.md", *map(str, configs)])
+        return status, capsys.readouterr().err
+
+    status, err = check()
+    assert status == 2 and "`make report CONFIG=tests/configs/tiny.yaml`" in err, err
+    assert check(ROOT / "config/paper.yaml")[0] == 2
+    assert check(tiny)[0] == 0
     io.write_json(provenance.record_path(tmp_path / "results/scorecard.md"), {"config_hash": "0" * 64})
-    assert "none of the shipped configs" in check().stderr
+    assert "none of the shipped configs" in check()[1]
     make = subprocess.run(["make", "-n", "report"], cwd=ROOT, capture_output=True, text=True)
     assert any("ptft check-config" in line and "--results-of results/scorecard.md" in line
                for line in make.stdout.splitlines()), make.stdout

@@ -28,6 +28,7 @@ def test_dry_run_builds_the_dag(configfile, tmp_path):
         assert rule in text, rule
 
 
+@pytest.mark.slow
 def test_plain_snakemake_loads_the_default_profile():
     """README: plain `snakemake` in the checkout uses profiles/default (all cores, --rerun-incomplete, gpu=1), and
     the README's multi-GPU command needs no --cores. Snakemake 9 looks for profiles/default beside the Snakefile."""
@@ -88,6 +89,7 @@ def test_tiny_run_download_log_says_what_happened(tiny_workdir):
         assert f"{name}: {'using the SYNTHETIC STAND-IN' if synthetic else 'real data from'}" in log, log
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode, present, absent", [
     ("minimiser", ["dln_minimiser", "dln_fig3"], ["dln_gd", "dln_agreement", "dln_collect"]),
     ("gd", ["dln_gd", "dln_agreement", "dln_fig3"], ["dln_minimiser"]),
