@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ptft import __main__ as cli
-from ptft import config, io, provenance
+from ptft import config, config_doc, io, provenance
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = config.load(ROOT / "config/config.yaml")
@@ -106,18 +106,18 @@ def test_config_readme_describes_every_key_of_the_current_config():
     """config/README.md is generated from config/config.yaml and the schemas; regenerate with
     `.venv/bin/python -m ptft config-doc > config/README.md` after changing either."""
     root = Path(__file__).resolve().parents[1]
-    assert (root / "config/README.md").read_text() == config.describe(root / "config/config.yaml")
+    assert (root / "config/README.md").read_text() == config_doc.describe(root / "config/config.yaml")
 
 
 def test_config_readme_lists_every_schema_key():
     """Keys of the schemas without a line in config/config.yaml are documented too; absent ones say 'optional'."""
     root = Path(__file__).resolve().parents[1]
-    keys = config.schema_keys()
+    keys = config_doc.schema_keys()
     assert {"modarith.pt.momentum", "modarith.ft.betas", "modarith.pt_by_task.<name>.lr_decay_frac",
             "dln.replica.alpha.num", "vision.resources.gpu"} <= set(keys)
     rows = {line.split("|")[1].strip(" `"): line for line in (root / "config/README.md").read_text().splitlines()
             if line.startswith("| `")}
-    doc_keys = {config.generic_key(k.split("."), keys) for k in rows}
+    doc_keys = {config_doc.generic_key(k.split("."), keys) for k in rows}
     assert set(keys) <= doc_keys, sorted(set(keys) - doc_keys)
     for key in ("modarith.pt.momentum", "modarith.ft.betas", "dln.minimiser.alpha"):
         assert "| optional |" in rows[key], rows[key]

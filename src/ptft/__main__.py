@@ -6,7 +6,7 @@ import sys
 
 from pathlib import Path
 
-from ptft import audit, config, plan, provenance
+from ptft import audit, config, config_doc, plan, provenance
 
 
 def main(argv=None) -> int:
@@ -46,7 +46,7 @@ def main(argv=None) -> int:
         print(plan.to_markdown(plan.plan(cfg, costs), costs, cores=args.cores), end="")
         return 0
     if args.command == "config-doc":
-        print(config.describe(root / "config/config.yaml"), end="")
+        print(config_doc.describe(root / "config/config.yaml"), end="")
         return 0
 
     ok = True
