@@ -64,3 +64,29 @@ def test_paired_difference_pairs_within_seed():
     df = pd.DataFrame(rows)
     e = stats.paired_difference(df[df.knob == "b"], df[df.knob == "a"], "err", cells="alpha")
     assert e.n_seeds == 4 and e.effect == pytest.approx(0.5) and e.ci_high - e.ci_low == pytest.approx(0.0)
+
+
+def test_p_values_decide_exactly_when_the_interval_does():
+    """p < 1 − CONFIDENCE ⇔ PASS or FAIL, for the directional, equivalence and non-inferiority tests, over random
+    designs near each boundary (the p-values are the intervals' tests, not a second criterion)."""
+    rng = np.random.default_rng(3)
+    for _ in range(400):
+        n = int(rng.integers(3, 12))
+        e = stats.paired_effect(rng.normal(rng.normal(0, 0.5), 1.0, n))
+        assert (e.p_direction() < 0.05) == (e.verdict(+1) != INCONCLUSIVE)
+        assert (e.p_within(0.5) < 0.05) == (e.within(0.5) != INCONCLUSIVE)
+        above = e.ci_low > -0.3 or e.ci_high < -0.3
+        assert (e.p_above(-0.3) < 0.05) == above
+
+
+def test_p_direction_is_the_paired_t_test():
+    d = np.array([0.3, 0.1, 0.5, 0.2, 0.4])
+    assert stats.paired_effect(d).p_direction() == pytest.approx(sps.ttest_1samp(d, 0.0).pvalue)
+
+
+def test_holm_matches_its_definition():
+    # m = 4: sorted 0.01, 0.02, 0.03, 0.2 → 0.04, 0.06, 0.06 (monotone), 0.2; NaN is not counted.
+    adjusted = stats.holm([0.03, 0.01, np.nan, 0.2, 0.02])
+    assert adjusted[[1, 4, 0, 3]] == pytest.approx([0.04, 0.06, 0.06, 0.2])
+    assert np.isnan(adjusted[2])
+    assert stats.holm([0.5, 0.9]) == pytest.approx([1.0, 1.0])  # capped at 1, then monotone

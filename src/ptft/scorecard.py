@@ -1,18 +1,17 @@
 """The scorecard engine: runs every arm's claims (`ptft.<arm>.claims`) on the result tables and renders verdicts.
 
 Each claim returns an Outcome: PASS / FAIL / INCONCLUSIVE from its effect's confidence interval (ptft.stats), or
-NOT RUN when its arm is disabled or the grid lacks the compared settings. The engine never decides a verdict
-itself; it only collects, orders and prints. TABLES is the one registry of the tables claims read, shared with
+NOT RUN when its arm is disabled or the grid lacks the compared settings. The engine never decides a claim's own
+verdict; it collects them, adjusts their p-values by Holm within each kind (the one verdict it derives,
+`verdict_holm`), orders and prints. TABLES is the one registry of the tables claims read, shared with
 `workflow/rules/report.smk`.
 """
-
-from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import pandas as pd
 
-from ptft.stats import CONFIDENCE, FAIL, INCONCLUSIVE, METHOD, NOT_RUN, PASS, Effect
+from ptft.claim import KINDS, Claim, NotRun
+from ptft.stats import CONFIDENCE, FAIL, INCONCLUSIVE, METHOD, NOT_RUN, PASS, holm
 from ptft.tables import html_page
 
 VERDICTS = (PASS, FAIL, INCONCLUSIVE, NOT_RUN)
@@ -26,60 +25,13 @@ TABLES = {
     "vision_finetune": ("vision", "results/vision/finetune.csv"),
     "modarith_finetune": ("modarith", "results/modarith/finetune.csv"),
 }
-COLUMNS = ["claim_id", "arm", "verdict", "effect", "ci_low", "ci_high", "n_seeds", "detectable_effect", "n_runs",
-           "claim", "domain", "test", "numbers", "data_source"]
-
-
-class NotRun(Exception):
-    """The tables lack what a claim compares (arm disabled, grid without the settings); the message says what."""
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """A claim's verdict with the numbers behind it (effect and its interval, seeds, detectable effect)."""
-
-    verdict: str
-    effect: float
-    ci_low: float
-    ci_high: float
-    n_seeds: int
-    detectable_effect: float
-    numbers: str
-    n_runs: int
-
-    @classmethod
-    def of(cls, verdict: str, effect: Effect, numbers: str, n_runs: int) -> "Outcome":
-        """`verdict` with the effect, interval, seeds and detectable effect of `effect`."""
-        return cls(verdict, effect.effect, effect.ci_low, effect.ci_high, effect.n_seeds, effect.detectable_effect,
-                   numbers, n_runs)
-
-    @classmethod
-    def from_effect(cls, effect: Effect, direction: int, numbers: str, n_runs: int) -> "Outcome":
-        """The three-valued verdict of a paired effect whose expected sign is `direction`."""
-        return cls.of(effect.verdict(direction), effect, numbers, n_runs)
-
-
-@dataclass(frozen=True)
-class Claim:
-    """One claim of the paper: what it says, where it is claimed to hold, how it is tested, and the check."""
-
-    id: str
-    arm: str
-    statement: str
-    domain: str
-    test: str
-    needs: tuple
-    check: Callable[[dict], Outcome]
-
-
-def require(df: pd.DataFrame, what: str) -> pd.DataFrame:
-    if df.empty:
-        raise NotRun(f"no rows for {what}")
-    return df
-
-
-def at_value(df: pd.DataFrame, column: str, value: float) -> pd.DataFrame:
-    return df[np.isclose(df[column].astype(float), value)]
+COLUMNS = ["claim_id", "arm", "kind", "verdict_holm", "verdict", "effect", "ci_low", "ci_high", "unit", "margin",
+           "p_value", "p_holm", "n_seeds", "detectable_effect", "n_runs", "claim", "domain", "test", "numbers",
+           "data_source"]
+# What the verdict table shows (the CSV has every column).
+SHOWN = ["claim_id", "kind", "verdict_holm", "verdict", "effect", "ci_low", "ci_high", "unit", "margin", "p_holm",
+         "n_seeds", "detectable_effect"]
+EXACT = "exact"  # n_seeds of a deterministic claim (theory, no seeds: its interval is its point)
 
 
 def all_claims() -> tuple:
@@ -91,8 +43,41 @@ def all_claims() -> tuple:
     return DLN + VISION + MODARITH
 
 
+def _row(claim: Claim, tables: dict) -> dict:
+    """One claim's verdict and numbers; NOT RUN (with the reason) when its tables lack what it compares."""
+    missing = [name for name in claim.needs if name not in tables]
+    try:
+        if missing:
+            raise NotRun(f"arm {claim.arm!r} not run (no {', '.join(missing)})")
+        out = claim.check(tables)
+    except NotRun as why:
+        return {"verdict": NOT_RUN, "effect": np.nan, "ci_low": np.nan, "ci_high": np.nan, "n_seeds": 0,
+                "detectable_effect": np.nan, "n_runs": 0, "numbers": str(why), "p_value": np.nan}
+    if out.verdict not in VERDICTS:
+        raise ValueError(f"claim {claim.id} returned verdict {out.verdict!r}, not one of {VERDICTS}")
+    row = {k: getattr(out, k) for k in ("verdict", "effect", "ci_low", "ci_high", "n_seeds", "detectable_effect",
+                                        "numbers", "n_runs", "p_value")}
+    return row | ({"n_seeds": EXACT} if out.exact else {})
+
+
+def with_holm(card: pd.DataFrame) -> pd.DataFrame:
+    """Holm-adjust the p-values within each kind (paper claims, controls, guards apart): `p_holm`, and
+    `verdict_holm` = the verdict where p_holm < 1 − CONFIDENCE, INCONCLUSIVE where the adjustment undoes a PASS or
+    FAIL, NOT RUN where the claim did not run."""
+    card = card.copy()
+    card["p_holm"] = np.nan
+    for kind in KINDS:
+        at = card["kind"] == kind
+        card.loc[at, "p_holm"] = holm(card.loc[at, "p_value"].astype(float))
+    decided = card["verdict"].isin([PASS, FAIL]) & (card["p_holm"] < 1 - CONFIDENCE)
+    card["verdict_holm"] = np.where(card["verdict"] == NOT_RUN, NOT_RUN,
+                                    np.where(decided, card["verdict"], INCONCLUSIVE))
+    return card
+
+
 def evaluate(tables: dict, sources: dict | None = None, claims=None) -> pd.DataFrame:
-    """One row per claim (COLUMNS): verdict, effect, CI, n seeds, detectable effect, numbers and data source.
+    """One row per claim (COLUMNS): kind, verdict (raw and after Holm), effect, CI, unit, margin, p-values, seeds,
+    detectable effect, numbers and data source.
 
     `tables` maps a TABLES name to its DataFrame; absent names make their claims NOT RUN. `sources` maps the same
     names to the data_source of their provenance records.
@@ -100,23 +85,12 @@ def evaluate(tables: dict, sources: dict | None = None, claims=None) -> pd.DataF
     sources = sources or {}
     rows = []
     for claim in claims or all_claims():
-        row = {"claim_id": claim.id, "arm": claim.arm, "claim": claim.statement, "domain": claim.domain,
-               "test": claim.test}
-        missing = [name for name in claim.needs if name not in tables]
-        try:
-            if missing:
-                raise NotRun(f"arm {claim.arm!r} not run (no {', '.join(missing)})")
-            out = claim.check(tables)
-            if out.verdict not in VERDICTS:
-                raise ValueError(f"claim {claim.id} returned verdict {out.verdict!r}, not one of {VERDICTS}")
-            row |= {k: getattr(out, k) for k in ("verdict", "effect", "ci_low", "ci_high", "n_seeds",
-                                                 "detectable_effect", "numbers", "n_runs")}
-        except NotRun as why:
-            row |= {"verdict": NOT_RUN, "effect": np.nan, "ci_low": np.nan, "ci_high": np.nan, "n_seeds": 0,
-                    "detectable_effect": np.nan, "n_runs": 0, "numbers": str(why)}
+        row = {"claim_id": claim.id, "arm": claim.arm, "kind": claim.kind, "unit": claim.unit,
+               "margin": claim.margin if claim.margin is not None else np.nan, "claim": claim.statement,
+               "domain": claim.domain, "test": claim.test} | _row(claim, tables)
         row["data_source"] = ", ".join(sorted({sources.get(n) or "unknown" for n in claim.needs if n in tables}))
         rows.append(row)
-    return pd.DataFrame(rows, columns=COLUMNS)
+    return with_holm(pd.DataFrame(rows)).reindex(columns=COLUMNS)
 
 
 MEANING = {
@@ -124,25 +98,45 @@ MEANING = {
           "interval of the gap lies inside its stated margin)",
     FAIL: f"the {CONFIDENCE:.0%} interval of the effect excludes 0 in the other direction (an agreement claim: some "
           "cell's interval lies wholly outside the margin)",
-    INCONCLUSIVE: "the interval covers 0: this run cannot decide (the detectable effect says what it could see)",
+    INCONCLUSIVE: "the interval covers 0 (or straddles the margin): this run cannot decide (the detectable effect says "
+                  "what it could see)",
     NOT_RUN: "the arm is disabled or the grid lacks the compared settings",
 }
+HOLM = (f"`verdict_holm` is the verdict after Holm's correction within each kind (paper claims, controls and guards "
+        f"apart; family-wise {CONFIDENCE:.0%}): a PASS or FAIL whose adjusted p-value `p_holm` is not below "
+        f"{1 - CONFIDENCE:g} becomes INCONCLUSIVE. `verdict` is the claim's own {CONFIDENCE:.0%} interval alone. "
+        "Kinds: a *paper claim* tests a statement of the paper where the paper makes it; a *control* [ours] checks that "
+        "the protocol measures what it says; a *guard* holds by construction unless the code is broken. `unit` is what "
+        "the effect is measured in; `margin` is the equivalence (or non-inferiority) margin fixed beside the claim "
+        "(src/ptft/<arm>/claims.py) before the run; n_seeds `exact` marks deterministic theory (no seeds).")
+
+
+def headline(card: pd.DataFrame) -> str:
+    """Counts per kind: paper claims by their Holm verdict first, then controls and guards, then the raw verdicts."""
+    parts = []
+    for kind in KINDS:
+        rows = card[card["kind"] == kind]
+        if len(rows):
+            counts = rows["verdict_holm"].value_counts()
+            parts.append(f"{len(rows)} {kind}s: " + ", ".join(f"{counts.get(v, 0)} {v}" for v in VERDICTS))
+    raw = card["verdict"].value_counts()
+    return ("; ".join(parts) + f" (after Holm, family-wise {CONFIDENCE:.0%}, within each kind). Without the correction, "
+            f"all {len(card)}: " + ", ".join(f"{raw.get(v, 0)} {v}" for v in VERDICTS) + ".")
 
 
 def to_markdown(card: pd.DataFrame) -> str:
-    """The scorecard as Markdown: what verdicts mean, a verdict table, then each claim's domain, test and numbers."""
-    counts = card["verdict"].value_counts()
-    head = ", ".join(f"{counts.get(v, 0)} {v}" for v in VERDICTS)
-    table = card[["claim_id", "arm", "verdict", "effect", "ci_low", "ci_high", "n_seeds", "detectable_effect",
-                  "data_source"]]
-    lines = ["# Reproduction scorecard", "", f"{len(card)} claims: {head}.", "",
+    """The scorecard as Markdown: the headline, what verdicts mean, a verdict table, then each claim's domain, test
+    and numbers."""
+    lines = ["# Reproduction scorecard", "", headline(card), "",
              f"Intervals: {METHOD}, {CONFIDENCE:.0%} (Student-t at the number of seeds each claim has). "
              "Verdicts:", ""]
     lines += [f"- **{v}**: {meaning}." for v, meaning in MEANING.items()]
-    lines += ["", table.to_markdown(index=False, floatfmt=".3g"), ""]
+    lines += ["", HOLM, "", card[SHOWN].to_markdown(index=False, floatfmt=".3g"), ""]
     for row in card.itertuples():
-        lines += [f"## {row.claim_id}: {row.verdict}", "", f"*Claim.* {row.claim}", "", f"*Domain.* {row.domain}",
-                  "", f"*Test.* {row.test}", "", f"*Numbers.* {row.numbers}", ""]
+        lines += [f"## {row.claim_id}: {row.verdict_holm} ({row.kind}; {row.verdict} before Holm)", "",
+                  f"*Claim.* {row.claim}", "", f"*Domain.* {row.domain}", "", f"*Test.* {row.test}", "",
+                  f"*Unit.* {row.unit}" + (f"; margin ±{row.margin:g}" if pd.notna(row.margin) else ""), "",
+                  f"*Numbers.* {row.numbers}", "", f"*Data.* {row.data_source}", ""]
     return "\n".join(lines)
 
 
@@ -150,21 +144,21 @@ COLOURS = {PASS: "#d4edda", FAIL: "#f8d7da", INCONCLUSIVE: "#fff3cd", NOT_RUN: "
 
 
 def to_html(card: pd.DataFrame) -> str:
-    """The scorecard as a standalone HTML page (shown inside the Snakemake report): verdicts coloured, effect, CI,
-    seeds and detectable effect in a table, then each claim's domain, test and numbers."""
+    """The scorecard as a standalone HTML page (shown inside the Snakemake report): the headline, the verdict table
+    (both verdicts coloured, effect, CI, unit, margin, p_holm, kind), then each claim's domain, test and numbers."""
     import html
 
-    table = card[["claim_id", "arm", "verdict", "effect", "ci_low", "ci_high", "n_seeds", "detectable_effect",
-                  "data_source"]]
-    styled = (table.style.format(precision=3, na_rep="–").hide(axis="index")
-              .map(lambda v: f"background-color: {COLOURS.get(v, '')}", subset=["verdict"]))
-    counts = card["verdict"].value_counts()
-    head = ", ".join(f"{counts.get(v, 0)} {v}" for v in VERDICTS)
+    styled = (card[SHOWN].style.format(precision=3, na_rep="–").hide(axis="index")
+              .map(lambda v: f"background-color: {COLOURS.get(v, '')}", subset=["verdict_holm", "verdict"]))
     meaning = "".join(f"<li><b>{v}</b>: {html.escape(m)}.</li>" for v, m in MEANING.items())
     details = "".join(
-        f"<h3 id='{r.claim_id}' style='background-color:{COLOURS.get(r.verdict, '')}'>{r.claim_id}: {r.verdict}</h3>"
+        f"<h3 id='{r.claim_id}' style='background-color:{COLOURS.get(r.verdict_holm, '')}'>{r.claim_id}: "
+        f"{r.verdict_holm} <small>({html.escape(r.kind)}; {r.verdict} before Holm)</small></h3>"
         f"<p><i>Claim.</i> {html.escape(r.claim)}</p><p><i>Domain.</i> {html.escape(r.domain)}</p>"
-        f"<p><i>Test.</i> {html.escape(r.test)}</p><p><i>Numbers.</i> {html.escape(str(r.numbers))}</p>"
+        f"<p><i>Test.</i> {html.escape(r.test)}</p><p><i>Unit.</i> {html.escape(r.unit)}"
+        + (f"; margin ±{r.margin:g}" if pd.notna(r.margin) else "")
+        + f"</p><p><i>Numbers.</i> {html.escape(str(r.numbers))}</p>"
         for r in card.itertuples())
-    return html_page("Reproduction scorecard", f"<p>{len(card)} claims: {head}.</p><p>Intervals: {METHOD}, "
-                     f"{CONFIDENCE:.0%}.</p><ul>{meaning}</ul><div id='verdicts'>{styled.to_html()}</div>{details}")
+    return html_page("Reproduction scorecard", f"<p>{html.escape(headline(card))}</p><p>Intervals: {METHOD}, "
+                     f"{CONFIDENCE:.0%}.</p><ul>{meaning}</ul><p>{html.escape(HOLM)}</p>"
+                     f"<div id='verdicts'>{styled.to_html()}</div>{details}")

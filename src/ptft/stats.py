@@ -6,6 +6,11 @@ seed: per seed the difference of the metric (averaged over the compared cells, e
 paper's direction, FAIL when it excludes 0 in the other direction, and INCONCLUSIVE when it covers 0. A claim of
 agreement (two quantities equal) is judged by equivalence instead: PASS when the interval of the difference lies
 inside a stated margin, FAIL when it lies wholly outside it, INCONCLUSIVE otherwise.
+
+Every verdict also has the p-value of the test it takes (`Effect.p_direction`, `Effect.p_within`,
+`Effect.p_above`): p < 1 − CONFIDENCE exactly when the verdict is PASS or FAIL. Across the claims of one family
+(paper claims, controls, guards) the scorecard adjusts them by Holm's step-down method (`holm`), so the
+family-wise error rate is at most 1 − CONFIDENCE.
 """
 
 from dataclasses import dataclass
@@ -81,6 +86,40 @@ class Effect:
         wholly outside it, INCONCLUSIVE otherwise."""
         return equivalence_verdict(self.ci_low, self.ci_high, margin)
 
+    @property
+    def standard_error(self) -> float:
+        return self.std / np.sqrt(self.n_seeds) if self.n_seeds > 1 else np.nan
+
+    def _sf(self, t: float) -> float:
+        """One-sided upper-tail probability of the t statistic `t` at n − 1 degrees of freedom (NaN if n < 2)."""
+        return float(sps.t.sf(t, self.n_seeds - 1)) if self.n_seeds > 1 and np.isfinite(t) else np.nan
+
+    def p_direction(self) -> float:
+        """Two-sided p-value of "mean = 0" (paired t): < 1 − CONFIDENCE exactly when `verdict` is PASS or FAIL."""
+        se = self.standard_error
+        if se == 0:
+            return 0.0 if self.effect != 0 else 1.0
+        return min(1.0, 2 * self._sf(abs(self.effect) / se))
+
+    def p_within(self, margin: float) -> float:
+        """p-value of the equivalence verdict `within(margin)`, doubled one-sided tests so that it matches the
+        two-sided interval: for FAIL, of "the effect lies inside ±margin" (the interval wholly outside); otherwise
+        of "the effect lies outside ±margin" (two one-sided tests, the larger p), < 1 − CONFIDENCE when PASS."""
+        se = self.standard_error
+        if se == 0:
+            return 0.0 if self.within(margin) != INCONCLUSIVE else 1.0
+        if self.within(margin) == FAIL:
+            return min(1.0, 2 * min(self._sf((self.effect - margin) / se), self._sf((-margin - self.effect) / se)))
+        return min(1.0, 2 * max(self._sf((self.effect + margin) / se), self._sf((margin - self.effect) / se)))
+
+    def p_above(self, bound: float) -> float:
+        """p-value of a one-sided bound verdict (non-inferiority: PASS if the interval lies above `bound`, FAIL if
+        below), doubled to match the two-sided interval."""
+        se = self.standard_error
+        if se == 0:
+            return 0.0 if self.effect != bound else 1.0
+        return min(1.0, 2 * self._sf(abs(self.effect - bound) / se))
+
     def describe(self, unit: str = "") -> str:
         return (f"{self.effect:+.3g}{unit} [{self.ci_low:+.3g}, {self.ci_high:+.3g}] ({METHOD}, n = {self.n_seeds}; "
                 f"detectable at {POWER:.0%} power: ±{self.detectable_effect:.3g}{unit})")
@@ -124,3 +163,20 @@ def per_seed_difference(a: pd.DataFrame, b: pd.DataFrame, value: str, *, cells, 
 def paired_difference(a: pd.DataFrame, b: pd.DataFrame, value: str, *, cells, unit: str = "seed") -> Effect:
     """Paired comparison of two knob settings: the Effect of per_seed_difference over seeds."""
     return paired_effect(per_seed_difference(a, b, value, cells=cells, unit=unit).to_numpy())
+
+
+def holm(p_values) -> np.ndarray:
+    """Holm's step-down adjusted p-values (family-wise error control; NaN stays NaN and does not count).
+
+    Sorted ascending, p_(i) becomes max_{j ≤ i} min(1, (m − j + 1)·p_(j)) over the m finite p-values.
+    """
+    p = np.asarray(p_values, dtype=np.float64)
+    out = np.full_like(p, np.nan)
+    finite = np.flatnonzero(np.isfinite(p))
+    order = finite[np.argsort(p[finite], kind="stable")]
+    m = len(order)
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * p[i]))
+        out[i] = running
+    return out

@@ -88,7 +88,7 @@ def test_report_shows_the_verdict_table_in_a_browser(tiny_report, tmp_path):
     assert 'id="verdicts"' in shown and "<table" in shown
     card = pd.read_csv(tiny_report / "results/scorecard.csv")
     assert set(card["verdict"]) >= {scorecard.PASS, scorecard.NOT_RUN}
-    for claim_id, verdict in zip(card["claim_id"], card["verdict"]):
+    for claim_id, verdict in zip(card["claim_id"], card["verdict_holm"]):
         assert f'id="{claim_id}" style="background-color:{scorecard.COLOURS[verdict]}"' in shown, claim_id
         assert f">{claim_id}</td>" in shown, claim_id
     assert all(f"background-color: {scorecard.COLOURS[v]}" in shown for v in set(card["verdict"]))

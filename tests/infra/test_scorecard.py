@@ -177,7 +177,8 @@ def test_scorecard_on_the_tiny_run(tiny_run):
     """Every claim has a verdict with the contract's columns; the enabled arms' claims ran (numbers given)."""
     card = pd.read_csv(tiny_run / "scorecard.csv")
     assert list(card["claim_id"]) == [c.id for c in scorecard.all_claims()]
-    assert {"effect", "ci_low", "ci_high", "n_seeds", "detectable_effect"} <= set(card.columns)
+    assert set(scorecard.COLUMNS) <= set(card.columns)
+    assert {"kind", "unit", "margin", "p_holm", "verdict_holm"} <= set(card.columns)
     assert set(card["verdict"]) <= VERDICTS
     dln = card[card["arm"] == "dln"]
     assert (dln["verdict"] != NOT_RUN).all(), dln[["claim_id", "numbers"]].to_string()
@@ -191,8 +192,41 @@ def test_tiny_run_verdicts_do_not_hinge_on_the_floors(tiny_run, monkeypatch, fac
     """The scorecard recomputed from the tiny run's own tables with both floors 10× smaller or larger."""
     tables = {name: pd.read_csv(tiny_run.parent / path) for name, (arm, path) in scorecard.TABLES.items()
               if (tiny_run.parent / path).exists()}
-    before = scorecard.evaluate(tables).set_index("claim_id")["verdict"]
+    before = scorecard.evaluate(tables).set_index("claim_id")[["verdict", "verdict_holm"]]
     monkeypatch.setattr(dln_claims, "RECOVERY_FLOOR", regimes.RECOVERY_FLOOR * factor)
     monkeypatch.setattr(dln_claims, "GD_FLOOR", dln_claims.GD_FLOOR * factor)
-    after = scorecard.evaluate(tables).set_index("claim_id")["verdict"]
+    after = scorecard.evaluate(tables).set_index("claim_id")[["verdict", "verdict_holm"]]
     assert after.to_dict() == before.to_dict()
+
+
+def test_scorecard_columns_kinds_units_and_margins():
+    """Every claim has a kind, a unit, and (agreement claims) its margin; the deterministic claim reads "exact"."""
+    best = {"no_overlap": "I", "full_overlap": "II", "sparse_subset": "IV"}
+    card = card_of({"dln_regime_curves": regime_curves(best.get)})
+    assert {"kind", "unit", "margin", "p_value", "p_holm", "verdict_holm"} <= set(card.columns)
+    assert set(card["kind"]) <= {"paper claim", "control", "guard"} and card["unit"].str.len().gt(0).all()
+    assert card.loc["dln_pt_lambda_independent", "kind"] == "guard"
+    assert card.loc["dln_gd_reaches_theorem_4_1", "margin"] == dln_claims.ARGMIN_MARGIN
+    assert card.loc["dln_regimes_win_their_tasks", "n_seeds"] == scorecard.EXACT
+
+
+def test_holm_turns_a_marginal_pass_inconclusive_and_keeps_a_strong_one():
+    """Three paper claims, two with p ≈ 0.035 and one with p ≈ 1e-4: alone each PASSes; under Holm (m = 3) the two
+    marginal ones become 2 × 0.035 = 0.07 and are undone, the strong one stays."""
+    from ptft.claim import PAPER, Claim, Outcome
+    from ptft.stats import paired_effect
+
+    def fixed(d):
+        return lambda t: Outcome.from_effect(paired_effect(d), +1, "", len(d))
+
+    weak = np.array([0.6, 1.4, 0.2, 1.8, 0.9, 0.1, 1.5, 0.3])
+    weak = weak - weak.mean() + 2.6 * weak.std(ddof=1) / np.sqrt(len(weak))  # t = 2.6 at 7 df: p ≈ 0.035
+    strong = np.array([1.0, 1.1, 0.9, 1.2, 1.05])
+    claims = tuple(Claim(name, "dln", "s", "d", "t", (), fixed(d), kind=PAPER, unit="u")
+                   for name, d in (("weak", weak), ("weak_too", weak), ("strong", strong)))
+    card = scorecard.evaluate({}, claims=claims).set_index("claim_id")
+    assert 0.01 < card.loc["weak", "p_value"] < 0.05 and card.loc["weak", "verdict"] == PASS
+    assert card.loc["weak", "p_holm"] == pytest.approx(2 * card.loc["weak", "p_value"])
+    assert card.loc["weak", "verdict_holm"] == INCONCLUSIVE
+    assert card.loc["weak_too", "verdict_holm"] == INCONCLUSIVE and card.loc["strong", "verdict_holm"] == PASS
+    assert "3 paper claims: 1 PASS, 0 FAIL, 2 INCONCLUSIVE" in scorecard.to_markdown(card.reset_index())

@@ -19,4 +19,6 @@ with tracked(snakemake, data_source="generated"):
     io.write_csv(snakemake.output.csv, card)
     io.write_text(snakemake.output.md, scorecard.to_markdown(card))
     io.write_text(snakemake.output.html, scorecard.to_html(card))
-    print(card[["claim_id", "verdict", "effect", "ci_low", "ci_high", "n_seeds"]].to_string(index=False))
+    print(scorecard.headline(card))
+    print(card[["claim_id", "kind", "verdict_holm", "verdict", "effect", "ci_low", "ci_high", "unit", "n_seeds"]]
+          .to_string(index=False))

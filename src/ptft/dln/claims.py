@@ -10,7 +10,7 @@ import pandas as pd
 
 from ptft.dln.experiments import PANEL_KEYS
 from ptft.dln.regimes import RECOVERY_FLOOR, computed_regimes
-from ptft.scorecard import Claim, NotRun, Outcome, at_value, require
+from ptft.claim import GUARD, PAPER, Claim, NotRun, Outcome, at_value, require
 from ptft.stats import FAIL, INCONCLUSIVE, PASS, paired_difference, paired_effect
 
 # Relative spread over λ of the single-task error that still counts as "independent of λ".
@@ -54,6 +54,11 @@ def _equivalence(frame: pd.DataFrame, margin: float, what: str) -> Outcome:
     pooled = paired_effect(frame.groupby("seed")["_r"].mean().to_numpy())
     failed = per_cell["outside"]
     verdict = FAIL if failed.any() else PASS if pooled.within(margin) == PASS else INCONCLUSIVE
+    # The p-value of the test that decides: a failed cell's (Bonferroni over the cells, the FAIL is "some cell"),
+    # else the pooled equivalence test's.
+    cell_p = [paired_effect(cell["_r"].to_numpy()).p_within(margin) for _, cell in frame.groupby(cells)]
+    p_value = min(1.0, np.nanmin(np.where(failed, cell_p, np.nan)) * len(per_cell)) if failed.any() \
+        else pooled.p_within(margin)
     worst = per_cell.sort_values(["outside", "reach"], ascending=False)
     listing = "; ".join(
         ", ".join(f"{k}={getattr(r, k):g}" for k in cells)
@@ -62,7 +67,7 @@ def _equivalence(frame: pd.DataFrame, margin: float, what: str) -> Outcome:
         for r in worst.head(5).itertuples())
     numbers = (f"{what}; margin ±{margin:g}. Pooled over {len(per_cell)} cells: {pooled.describe()}. "
                f"Cells whose interval lies wholly outside the margin: {int(failed.sum())}. Widest cells: {listing}")
-    return Outcome.of(verdict, pooled, numbers, len(frame))
+    return Outcome.of(verdict, pooled, numbers, len(frame), p_value)
 
 
 # --- the claims ---------------------------------------------------------------------------------------------------
@@ -73,7 +78,7 @@ def pt_lambda_independent(t: dict) -> Outcome:
     e = paired_effect(worst.to_numpy())
     numbers = (f"worst relative spread over λ ∈ {{{', '.join(f'{v:g}' for v in sorted(runs['lambda_pt'].unique()))}}} per seed (max over c_pt, α): "
                f"{e.describe()}; margin {LAMBDA_MARGIN:g}")
-    return Outcome.of(e.within(LAMBDA_MARGIN), e, numbers, len(runs))
+    return Outcome.within(e, LAMBDA_MARGIN, numbers, len(runs))
 
 
 def gd_reaches_minimiser(t: dict) -> Outcome:
@@ -128,8 +133,8 @@ def regimes_win(t: dict) -> Outcome:
     if not margins:
         raise NotRun("no task type of Figure 4 has α before recovery")
     effect = float(min(margins))
-    return Outcome(PASS if effect > 0 else FAIL, effect, effect, effect, 0, np.nan,
-                   "; ".join(parts) + " (replica theory, exact: no seeds)", len(curves))
+    return Outcome.deterministic(PASS if effect > 0 else FAIL, effect,
+                                 "; ".join(parts) + " (replica theory, exact: no seeds)", len(curves))
 
 
 def _named(rows: pd.DataFrame) -> str:
@@ -201,12 +206,14 @@ CLAIMS = (
           "single task, balanced initialisation, every c_pt and α of dln.single_task. For balanced initialisation this "
           "holds by algebra even for discrete GD (README): the check can only fail if the initialisation is broken",
           f"equivalence: per-seed worst relative spread (max − min)/mean over λ lies within ±{LAMBDA_MARGIN:g}",
-          ("dln_single_task",), pt_lambda_independent),
+          ("dln_single_task",), pt_lambda_independent, kind=GUARD, unit="relative spread of the error over λ",
+          margin=LAMBDA_MARGIN),
     Claim("dln_gd_reaches_theorem_4_1", "dln", "GD fine-tuning converges to the minimiser of Theorem 4.1's penalty.",
           "every Figure 3 setting and α of the GD runs (dln.dim), on the same data per seed",
           f"equivalence of (GD − minimiser)/(minimiser + {GD_FLOOR:g}): FAIL if some (setting, α) cell's interval over "
           f"seeds lies wholly outside ±{ARGMIN_MARGIN:g}; PASS if none does and the interval of the gap pooled over "
-          "cells lies inside it", ("dln_simulations",), gd_reaches_minimiser),
+          "cells lies inside it", ("dln_simulations",), gd_reaches_minimiser, kind=PAPER,
+          unit="relative MSE gap (GD − minimiser)", margin=ARGMIN_MARGIN),
     Claim("dln_gd_agrees_with_replica", "dln",
           "The Theorem 4.1 minimiser that GD reaches has the replica error of Proposition 4.2 (D → ∞).",
           "the minimiser theory points (dln.minimiser: its panels, D and seeds); finite D, so the finite-size bias is "
@@ -214,7 +221,8 @@ CLAIMS = (
           f"equivalence of (minimiser/teacher energy − replica)/(replica + {GD_FLOOR:g}): FAIL if some (setting, α) "
           f"cell's interval over seeds lies wholly outside ±{REPLICA_MARGIN:g}; PASS if none does and the interval of "
           "the gap pooled over cells lies inside it",
-          ("dln_minimiser", "dln_finite_size"), minimiser_agrees_with_replica),
+          ("dln_minimiser", "dln_finite_size"), minimiser_agrees_with_replica, kind=PAPER,
+          unit="relative MSE gap (minimiser − replica)", margin=REPLICA_MARGIN),
     Claim("dln_regimes_win_their_tasks", "dln",
           "Each task type is won by the regime it favours (Figure 4): new features (no overlap) by a PT-independent "
           "regime (III at the smallest α, then I), full overlap by a PT-dependent one (II or IV), a sparse subset of "
@@ -223,16 +231,17 @@ CLAIMS = (
           f"the first recovery on that task (some setting's error < {RECOVERY_FLOOR:g}), where a ranking of "
           "recovered errors names no winner",
           "worst over task types and α of log10(lowest error of the other regimes / lowest error of the favoured); "
-          "> 0 passes. Deterministic: the interval is the point", ("dln_regime_curves",), regimes_win),
+          "> 0 passes. Deterministic: the interval is the point", ("dln_regime_curves",), regimes_win, kind=PAPER,
+          unit="log10 error ratio (other / favoured regime)"),
     Claim("dln_small_first_layer_helps_subset", "dln",
           "Smaller first-layer initialisation (λ slightly above −1) helps on a sparse subset of PT features.",
           "ω = 1, the smallest ρ_ft of the grid, γ = 0, c_pt = 1e-3; every α of the grid",
           "paired over seeds: mean over α of error(smallest λ in (−1, 0)) − error(λ = 0); expected < 0",
-          ("dln_minimiser",), small_first_layer_subset),
+          ("dln_minimiser",), small_first_layer_subset, kind=PAPER, unit="MSE (FT teacher energy = 1)"),
     Claim("dln_larger_scale_hurts", "dln", "A larger absolute scale c_pt hurts fine-tuning when it reuses PT features.",
           "ω = 1 (the FT teacher inside the PT support), λ = 0, γ = 0, the largest ρ_ft of the grid. Not claimed at "
           "ω = 0: there a larger c helps at small α (replica α = 0.1: 2.14 at c = 1e-6 vs 0.90 at c = 1); the "
           "numbers show it",
           "paired over seeds: mean over α of error(largest c_pt) − error(smallest c_pt); expected > 0",
-          ("dln_minimiser",), larger_scale_hurts),
+          ("dln_minimiser",), larger_scale_hurts, kind=PAPER, unit="MSE (FT teacher energy = 1)"),
 )

@@ -12,7 +12,7 @@ import numpy as np
 
 from ptft.deep.claims import REFERENCE, knob_claims
 from ptft.modarith.runs import AXES
-from ptft.scorecard import Claim, Outcome, at_value, require
+from ptft.claim import CONTROL, Claim, Outcome, at_value, require
 from ptft.stats import FAIL, INCONCLUSIVE, PASS, paired_effect, per_seed_difference
 
 TABLE = "modarith_finetune"
@@ -40,7 +40,7 @@ def _same_reaches_pt(t: dict) -> Outcome:
     numbers = (f"ft_train_frac = {df['ft_train_frac'].max():g}: test_acc − pt_ft_task_acc = {e.describe()}; "
                f"FT {df['test_acc'].mean():.3f}, PT model {df['pt_ft_task_acc'].mean():.3f}, probe "
                f"{df['probe_test_acc'].mean():.3f}; margin {SAME_MARGIN:g}")
-    return Outcome.of(verdict, e, numbers, len(df))
+    return Outcome.of(verdict, e, numbers, len(df), e.p_above(-SAME_MARGIN))
 
 
 def _beats_probe(family: str):
@@ -65,13 +65,15 @@ def _controls() -> tuple:
               "model's test accuracy on it (else the FT protocol loses what PT learnt).",
               f"{TABLE} (family = same); the largest ft_train_frac; {ref}",
               f"per-seed FT test accuracy minus the PT model's own; PASS if the 95% interval lies above "
-              f"−{SAME_MARGIN:g} (non-inferiority), FAIL if below", (TABLE,), _same_reaches_pt),
+              f"−{SAME_MARGIN:g} (non-inferiority), FAIL if below", (TABLE,), _same_reaches_pt, kind=CONTROL,
+              unit="test accuracy", margin=SAME_MARGIN),
         *(Claim(f"transformer_control_{family}_beats_probe", "modarith",
                 f"Protocol control [ours]: fine-tuning ({family} family) beats the linear probe of the frozen PT "
                 "model on the same FT pairs (else FT only re-read features PT already made linearly available).",
                 f"{TABLE} (family = {family}); every ft_train_frac; {ref}",
                 "per-seed mean over ft_train_frac of FT test accuracy minus probe test accuracy; expected > 0",
-                (TABLE,), _beats_probe(family)) for family in ("shared", "subset")),
+                (TABLE,), _beats_probe(family), kind=CONTROL, unit="test accuracy")
+          for family in ("shared", "subset")),
     )
 
 
