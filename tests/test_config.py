@@ -208,7 +208,7 @@ def test_plain_snakemake_refuses_a_broken_configfile_before_any_job(tmp_path):
 
 
 @pytest.mark.xfail(strict=True, reason="Snakemake 9 names neither file nor line for a --configfile syntax error; "
-                   "when this passes, drop the README's note on it")
+                   "when this passes, drop docs/running.md's note on it")
 def test_plain_snakemake_names_the_line_of_a_broken_configfile(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text(BROKEN_YAML[0][0])

@@ -30,8 +30,8 @@ def test_dry_run_builds_the_dag(configfile, tmp_path):
 
 @pytest.mark.slow
 def test_plain_snakemake_loads_the_default_profile():
-    """README: plain `snakemake` in the checkout uses profiles/default (all cores, --rerun-incomplete, gpu=1), and
-    the README's multi-GPU command needs no --cores. Snakemake 9 looks for profiles/default beside the Snakefile."""
+    """docs/running.md: plain `snakemake` in the checkout uses profiles/default (all cores, --rerun-incomplete, gpu=1), and
+    its multi-GPU command needs no --cores. Snakemake 9 looks for profiles/default beside the Snakefile."""
     for args in ([], ["--resources", "gpu=4", "--configfile", "config/paper.yaml"]):
         out = subprocess.run([sys.executable, "-m", "snakemake", "-n", *args], cwd=ROOT, capture_output=True, text=True)
         assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]

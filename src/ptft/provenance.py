@@ -170,4 +170,4 @@ def warn_if_synthetic(paths, stream=sys.stderr) -> None:
               + "\n  ".join(synthetic)
               + "\nThey show that the pipeline runs, not the paper's result. To use the real data, put the original "
               "archives into resources/vision/<dataset>/raw (or set vision.datasets.<dataset>.source: download on a "
-              "machine with internet) and run again; README, 'Vision arm', lists the files.\n", file=stream)
+              "machine with internet) and run again; docs/REFERENCE.md §8, 'Vision', lists the files.\n", file=stream)

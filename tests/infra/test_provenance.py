@@ -194,7 +194,7 @@ def test_editing_a_setting_reruns_the_jobs_that_read_it(tiny_workdir, pipeline_c
 
 
 def test_a_killed_run_resumes_with_the_readmes_commands(run_copy, pipeline_cmd):
-    """kill -9 in the middle of a run, then the README's recipe: `snakemake --unlock`, and the same command again.
+    """kill -9 in the middle of a run, then docs/running.md's recipe: `snakemake --unlock`, and the same command again.
     The profile's --rerun-incomplete redoes the half-written outputs; the rerun ends with everything built."""
     import os
     import signal

@@ -204,7 +204,7 @@ def larger_scale_hurts(t: dict) -> Outcome:
 CLAIMS = (
     Claim("dln_pt_lambda_independent", "dln", "Training from scratch (PT), the error does not depend on λ.",
           "single task, balanced initialisation, every c_pt and α of dln.single_task. For balanced initialisation this "
-          "holds by algebra even for discrete GD (README): the check can only fail if the initialisation is broken",
+          "holds by algebra even for discrete GD (docs/REFERENCE.md §8): the check can only fail if the initialisation is broken",
           f"equivalence: per-seed worst relative spread (max − min)/mean over λ lies within ±{LAMBDA_MARGIN:g}",
           ("dln_single_task",), pt_lambda_independent, kind=GUARD, unit="relative spread of the error over λ",
           margin=LAMBDA_MARGIN),
