@@ -44,4 +44,4 @@ extra = "".join(f"\n## {name}\n```\n{open(f'{out}/{name}').read()}```\n"
 open(f"{out}/gpu_check.md", "w").write("# GPU check\n\n" + table + "\n" + extra)
 print(table)
 PY
-"$PY" -m ptft.plan_units "$OUT" | tee "$OUT/unit_costs.cuda.yaml"
+"$PY" bench/plan_units.py "$OUT" | tee "$OUT/unit_costs.cuda.yaml"

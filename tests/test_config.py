@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ptft import __main__ as cli
-from ptft import config, config_doc, io, provenance
+from ptft import arms, config, config_doc, io, provenance
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = config.load(ROOT / "config/config.yaml")
@@ -16,7 +16,7 @@ BASE = config.load(ROOT / "config/config.yaml")
 
 @pytest.mark.parametrize("extra", [[], ["config/paper.yaml"], ["tests/configs/tiny.yaml"]])
 def test_shipped_configs_are_valid(extra):
-    config.validate(config.load(ROOT / "config/config.yaml", *(ROOT / e for e in extra)))
+    arms.validate(config.load(ROOT / "config/config.yaml", *(ROOT / e for e in extra)), ROOT)
 
 
 def _set(cfg, dotted, value):
@@ -69,7 +69,7 @@ def test_bad_config_names_the_key(key, value, needle):
     if needle == "omega·rho_ft":
         cfg["dln"]["panels"]["a"]["rho_ft"] = [0.2]
     with pytest.raises(config.ConfigError, match=None) as err:
-        config.validate(cfg)
+        arms.validate(cfg, ROOT)
     assert needle in str(err.value), str(err.value)
 
 
@@ -78,7 +78,7 @@ def test_every_schema_error_is_named_at_once():
     cfg = copy.deepcopy(BASE)
     cfg["dln"].update(dim=0, alpha=[0.3, 0.3], typo_key=1)
     with pytest.raises(config.ConfigError) as err:
-        config.validate(cfg)
+        arms.validate(cfg, ROOT)
     message = str(err.value)
     for needle in ("typo_key", "config key dln.alpha: [0.3, 0.3] has non-unique elements",
                    "config key dln.dim: 0 is less than the minimum of 1"):
@@ -87,7 +87,7 @@ def test_every_schema_error_is_named_at_once():
     cfg = copy.deepcopy(BASE)  # a `$ref` into deep.schema.yaml is followed for the later errors too
     cfg["vision"]["seeds"], cfg["vision"]["sweeps"]["readout"]["gamma_ft"] = [0, 0], [-1.0]
     with pytest.raises(config.ConfigError) as err:
-        config.validate(cfg)
+        arms.validate(cfg, ROOT)
     assert "vision.seeds" in str(err.value) and "vision.sweeps.readout.gamma_ft[0]" in str(err.value), str(err.value)
 
 
@@ -106,13 +106,13 @@ def test_config_readme_describes_every_key_of_the_current_config():
     """config/README.md is generated from config/config.yaml and the schemas; regenerate with
     `.venv/bin/python -m ptft config-doc > config/README.md` after changing either."""
     root = Path(__file__).resolve().parents[1]
-    assert (root / "config/README.md").read_text() == config_doc.describe(root / "config/config.yaml")
+    assert (root / "config/README.md").read_text() == config_doc.describe(root / "config/config.yaml", root / config.SCHEMA)
 
 
 def test_config_readme_lists_every_schema_key():
     """Keys of the schemas without a line in config/config.yaml are documented too; absent ones say 'optional'."""
     root = Path(__file__).resolve().parents[1]
-    keys = config_doc.schema_keys()
+    keys = config_doc.schema_keys(ROOT / config.SCHEMA)
     assert {"modarith.pt.momentum", "modarith.ft.betas", "modarith.pt_by_task.<name>.lr_decay_frac",
             "dln.replica.alpha.num", "vision.resources.gpu"} <= set(keys)
     rows = {line.split("|")[1].strip(" `"): line for line in (root / "config/README.md").read_text().splitlines()
@@ -140,7 +140,7 @@ def test_duplicate_grid_values_are_refused(key, value):
         node = node[k]
     node[key[-1]] = value
     with pytest.raises(config.ConfigError, match=".".join(key).replace(".", r"\.") + "|non-unique|duplicate"):
-        config.validate(cfg)
+        arms.validate(cfg, ROOT)
 
 
 # A YAML mistake, the line and column the parser stops at (1-based) and what the message must say.
@@ -220,7 +220,8 @@ def test_check_config_names_file_and_line(tmp_path):
     """`ptft check-config` (run first by `make run`, `make report` and `make dryrun-paper`) exits 2 naming file:line."""
     bad = tmp_path / "bad.yaml"
     bad.write_text(BROKEN_YAML[0][0])
-    out = subprocess.run([sys.executable, "-m", "ptft", "check-config", str(bad)], capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-m", "ptft", "check-config", str(bad)], cwd=ROOT, capture_output=True,
+                         text=True)
     assert out.returncode == 2 and f"{bad}:3:9: invalid YAML" in out.stderr, out.stderr
     ok = subprocess.run([sys.executable, "-m", "ptft", "check-config", "tests/configs/tiny.yaml"], cwd=ROOT,
                         capture_output=True, text=True)
@@ -240,15 +241,15 @@ def test_report_refuses_results_made_with_another_config(tmp_path, monkeypatch, 
     """`make report` first runs `ptft check-config --results-of results/scorecard.md [CONFIG]`: results whose record
     names the tiny config's hash are refused without CONFIG (exit 2, naming the CONFIG to pass), accepted with it."""
     tiny = ROOT / "tests/configs/tiny.yaml"
-    made = provenance.config_hash(config.validate(config.load(ROOT / "config/config.yaml", tiny)))
+    made = provenance.config_hash(arms.validate(config.load(ROOT / "config/config.yaml", tiny), ROOT))
     (tmp_path / "results").mkdir()
     (tmp_path / "results/scorecard.md").write_text("")
     io.write_json(provenance.record_path(tmp_path / "results/scorecard.md"), {"config_hash": made})
 
-    monkeypatch.chdir(tmp_path)
+    monkeypatch.chdir(ROOT)  # the CLI reads config/ and workflow/schemas/ from the checkout it runs in
 
     def check(*configs):  # `python -m ptft check-config --results-of ...` in process: (exit status, stderr)
-        status = cli.main(["check-config", "--results-of", "results/scorecard.md", *map(str, configs)])
+        status = cli.main(["check-config", "--results-of", str(tmp_path / "results/scorecard.md"), *map(str, configs)])
         return status, capsys.readouterr().err
 
     status, err = check()
@@ -268,7 +269,7 @@ def test_schema_defaults_fill_keys_left_out():
     for key in ("rich_lambda_below", "rich_gamma_below", "stable_step"):
         del cfg["dln"]["gd"][key]
     del cfg["dln"]["argmin"], cfg["dln"]["replica"]["mc_samples"], cfg["vision"]["datasets"]["svhn"]["path"]
-    config.validate(cfg)
+    arms.validate(cfg, ROOT)
     gd = cfg["dln"]["gd"]
     assert (gd["rich_lambda_below"], gd["rich_gamma_below"], gd["stable_step"]) == (-0.999, 1e-3, 0)
     assert cfg["dln"]["argmin"] is True and cfg["dln"]["replica"]["mc_samples"] == 80000

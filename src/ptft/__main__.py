@@ -1,12 +1,13 @@
 """Command line: `ptft audit <output>...`, `ptft plan [--configfile F...]`,
-`ptft check-config [F...] [--results-of OUTPUT]`, `ptft config-doc` (also `python -m ptft`)."""
+`ptft check-config [F...] [--results-of OUTPUT]`, `ptft config-doc` (also `python -m ptft`). Run from a checkout:
+config/, workflow/schemas/ and bench/ are read from the working directory."""
 
 import argparse
 import sys
 
 from pathlib import Path
 
-from ptft import audit, config, config_doc, plan, provenance
+from ptft import arms, audit, config, config_doc, plan, provenance
 
 
 def main(argv=None) -> int:
@@ -26,10 +27,10 @@ def main(argv=None) -> int:
     cmd.add_argument("--configfile", nargs="*", default=[], help="configs merged over config/config.yaml")
     cmd.add_argument("--cores", type=int, default=2, help="cores of the machine the wall-time bound is quoted for")
     args = parser.parse_args(argv)
-    root = Path(config.SCHEMA).parents[2]
+    root = Path.cwd()
     if args.command in ("plan", "check-config"):
         try:
-            cfg = config.validate(config.load(root / "config/config.yaml", *args.configfile))
+            cfg = arms.validate(config.load(root / "config/config.yaml", *args.configfile), root)
         except config.ConfigError as err:
             print(f"ptft {args.command}: {err}", file=sys.stderr)
             return 2
@@ -42,11 +43,11 @@ def main(argv=None) -> int:
         print(f"config OK: {' + '.join(map(str, ['config/config.yaml', *args.configfile]))}")
         return 0
     if args.command == "plan":
-        costs = plan.load_costs()
-        print(plan.to_markdown(plan.plan(cfg, costs), costs, cores=args.cores), end="")
+        costs = plan.load_costs(root / plan.COSTS)
+        print(plan.to_markdown(plan.plan(cfg, costs, arms.PLAN_ROWS), costs, cores=args.cores), end="")
         return 0
     if args.command == "config-doc":
-        print(config_doc.describe(root / "config/config.yaml"), end="")
+        print(config_doc.describe(root / "config/config.yaml", root / config.SCHEMA), end="")
         return 0
 
     ok = True
@@ -73,7 +74,7 @@ def mismatch(root: Path, output, made: str, given: list) -> str:
 def _hash(root: Path, extra: Path | None) -> str | None:
     """The config hash of the default config with `extra` merged over it (None: not a valid config)."""
     try:
-        return provenance.config_hash(config.validate(config.load(root / "config/config.yaml", *filter(None, [extra]))))
+        return provenance.config_hash(arms.validate(config.load(root / "config/config.yaml", *filter(None, [extra])), root))
     except config.ConfigError:
         return None
 

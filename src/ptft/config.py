@@ -2,7 +2,8 @@
 defaults) through `snakemake.utils.validate`, then each arm's cross-field rules that a schema cannot state.
 
 One path for every entry point: the Snakefile (workflow/rules/common.smk), `ptft plan`, `ptft check-config` and the
-tests all call `validate(load(...))` or `validate(config)`, so a bad config fails before any job runs.
+tests all call `ptft.arms.validate`, which passes the arms' checks to `validate` here, so a bad config fails before
+any job runs. This module knows no arm and no checkout: the schema's path and the arms' checks come in as arguments.
 """
 
 from pathlib import Path
@@ -11,8 +12,7 @@ from urllib.request import url2pathname
 
 import yaml
 
-SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
-ARMS = ("dln", "vision", "modarith")  # each with a section, `<arm>.schema.yaml` and `ptft.<arm>.config.check_config`
+SCHEMA = Path("workflow/schemas/config.schema.yaml")  # relative to a checkout; each arm's `<arm>.schema.yaml` beside it
 
 
 class ConfigError(ValueError):
@@ -67,10 +67,10 @@ def check_yaml(*paths) -> None:
             read_yaml(path)
 
 
-def check_schema(config: dict, schema_path: Path = SCHEMA) -> None:
+def check_schema(config: dict, schema_path: Path, arms) -> None:
     """The top-level schema, then each arm's section against `<arm>.schema.yaml` beside it, filling in defaults."""
     _snakemake_validate(config, Path(schema_path), [])
-    for arm in ARMS:
+    for arm in arms:
         if arm in config:
             _snakemake_validate(config[arm], Path(schema_path).parent / f"{arm}.schema.yaml", [arm])
 
@@ -112,27 +112,18 @@ def _schema_errors(section: dict, schema_path: Path) -> list:
     return sorted(validator.iter_errors(section), key=lambda e: [str(p) for p in e.absolute_path])
 
 
-def check_arms(config: dict) -> None:
-    """Each arm's cross-field rules, explicitly, for every arm section present (enabled or not)."""
-    # Imported here: each arm's config module imports ConfigError from this one.
-    from ptft.dln.config import check_config as check_dln
-    from ptft.modarith.config import check_config as check_modarith
-    from ptft.vision.config import check_config as check_vision
-
-    for arm, check in zip(ARMS, (check_dln, check_vision, check_modarith)):
+def check_arms(config: dict, checks: dict) -> None:
+    """Each arm's cross-field rules (`checks`: arm name -> check of its section), for every section present."""
+    for arm, check in checks.items():
         if arm in config:
             check(config[arm])
 
 
-# Maps of named entries (a panel, a family, a sweep, ...). Configs merge key by key over the default, as Snakemake's
-# --configfile does, so a later file cannot delete an entry; `name: null` in one of these maps removes it.
-NAMED_ENTRIES = ("dln.panels", "vision.datasets", "vision.sweeps", "modarith.families", "modarith.sweeps",
-                 "modarith.pt_by_task")
-
-
-def drop_removed_entries(config: dict) -> None:
-    """Delete the entries set to null in the maps of NAMED_ENTRIES (in place)."""
-    for dotted in NAMED_ENTRIES:
+def drop_removed_entries(config: dict, named_entries) -> None:
+    """Delete the entries set to null in the maps of named entries (a panel, a family, a sweep, ...; dotted keys), in
+    place. Configs merge key by key over the default, as Snakemake's --configfile does, so a later file cannot delete
+    an entry; `name: null` in one of these maps removes it."""
+    for dotted in named_entries:
         node = config
         for part in dotted.split("."):
             node = node.get(part) if isinstance(node, dict) else None
@@ -141,12 +132,12 @@ def drop_removed_entries(config: dict) -> None:
                 del node[name]
 
 
-def validate(config: dict, schema_path: Path = SCHEMA) -> dict:
+def validate(config: dict, schema_path: Path, checks: dict, named_entries=()) -> dict:
     """Raise ConfigError naming the key unless `config` is valid; return it with the schema's defaults filled in
-    (and the named entries set to null removed: NAMED_ENTRIES)."""
-    drop_removed_entries(config)
-    check_schema(config, schema_path)
-    check_arms(config)
+    (and the named entries set to null removed). checks: arm name -> its cross-field check (ptft.arms.CHECKS)."""
+    drop_removed_entries(config, named_entries)
+    check_schema(config, schema_path, list(checks))
+    check_arms(config, checks)
     return config
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from ptft.config import ARMS, SCHEMA, read_schema, read_yaml
+from ptft.config import read_schema, read_yaml
 
 
 def _deref(node: dict, schema_dir: Path, file: str) -> tuple[dict, str]:
@@ -22,11 +22,16 @@ def _deref(node: dict, schema_dir: Path, file: str) -> tuple[dict, str]:
     return node, file
 
 
-def _schema_at(schema: dict, parts, schema_dir: Path) -> dict:
+def _is_arm(key: str, schema_dir: Path) -> bool:
+    """A top-level key is an arm's section when its own schema file `<key>.schema.yaml` lies beside the top one."""
+    return (schema_dir / f"{key}.schema.yaml").is_file()
+
+
+def _schema_at(schema: dict, parts, schema_dir: Path, top: str) -> dict:
     """The sub-schema of a dotted key (an arm's keys from its own file; `$ref`s and `additionalProperties` maps
-    followed), or {}."""
-    file = SCHEMA.name
-    if parts[0] in ARMS:
+    followed), or {}. top: the top-level schema's file name."""
+    file = top
+    if _is_arm(parts[0], schema_dir):
         file, parts = f"{parts[0]}.schema.yaml", parts[1:]
         schema = read_schema(schema_dir / file)
     node = schema
@@ -56,7 +61,7 @@ def _expectation(node: dict) -> str:
 NAMED = "<name>"  # an entry of a map of named entries (a panel, a family, ...) in the schema's key paths
 
 
-def schema_keys(schema_path: Path = SCHEMA) -> dict:
+def schema_keys(schema_path: Path) -> dict:
     """Every property of the schemas as {dotted key: sub-schema}, parents first; an arm's keys from its own file,
     `$ref`s followed, the branches of a oneOf/anyOf/allOf walked, a map's entries named `<name>` (NAMED)."""
     schema_dir = Path(schema_path).parent
@@ -69,7 +74,7 @@ def schema_keys(schema_path: Path = SCHEMA) -> dict:
         out = {}
         for key, child in children:
             child_file = file
-            if not prefix and key in ARMS:
+            if not prefix and _is_arm(key, schema_dir):
                 child, child_file = read_schema(schema_dir / f"{key}.schema.yaml"), f"{key}.schema.yaml"
             child, child_file = _deref(child, schema_dir, child_file)
             out[".".join([*prefix, key])] = child
@@ -103,7 +108,7 @@ def _flow(value) -> str:
     return yaml.safe_dump(value, default_flow_style=True, width=10**6).removesuffix("...\n").strip()
 
 
-def describe(config_path: Path, schema_path: Path = SCHEMA) -> str:
+def describe(config_path: Path, schema_path: Path) -> str:
     """config/README.md: every key of the default config with its value, what the schema accepts and its comment;
     then every other key of the schemas: set inside a `{...}` value above, or optional (absent from the config)."""
     schema = yaml.safe_load(Path(schema_path).read_text())
@@ -119,7 +124,7 @@ def describe(config_path: Path, schema_path: Path = SCHEMA) -> str:
         key, _, rest = stripped.partition(":")
         value, _, comment = rest.partition(" #")
         stack = stack[:indent] + [key.strip()]
-        node = _schema_at(schema, stack, Path(schema_path).parent)
+        node = _schema_at(schema, stack, Path(schema_path).parent, Path(schema_path).name)
         rows.append([".".join(stack), value.strip(), _expectation(node), comment.strip() or node.get("description", "")])
     keys = schema_keys(schema_path)
     listed = {generic_key(k.split("."), keys) for k, *_ in rows}

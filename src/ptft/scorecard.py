@@ -1,10 +1,10 @@
-"""The scorecard engine: runs every arm's claims (`ptft.<arm>.claims`) on the result tables and renders verdicts.
+"""The scorecard engine: runs the claims it is given (every arm's, from ptft.arms) on the result tables and renders
+the verdicts.
 
 Each claim returns an Outcome: PASS / FAIL / INCONCLUSIVE from its effect's confidence interval (ptft.stats), or
 NOT RUN when its arm is disabled or the grid lacks the compared settings. The engine never decides a claim's own
 verdict; it collects them, adjusts their p-values by Holm within each kind (the one verdict it derives,
-`verdict_holm`), orders and prints. TABLES is the one registry of the tables claims read, shared with
-`workflow/rules/report.smk`.
+`verdict_holm`), orders and prints. It knows no arm: claims and their tables come in as arguments.
 """
 
 import numpy as np
@@ -15,16 +15,6 @@ from ptft.stats import CONFIDENCE, FAIL, INCONCLUSIVE, METHOD, NOT_RUN, PASS, ho
 from ptft.tables import html_page
 
 VERDICTS = (PASS, FAIL, INCONCLUSIVE, NOT_RUN)
-# Table name -> (arm, path). Claims name the tables they need; a disabled arm's claims come out NOT RUN.
-TABLES = {
-    "dln_simulations": ("dln", "results/dln/simulations.csv"),
-    "dln_single_task": ("dln", "results/dln/single_task.csv"),
-    "dln_minimiser": ("dln", "results/dln/minimiser.csv"),
-    "dln_finite_size": ("dln", "results/dln/tables/finite_size.csv"),
-    "dln_regime_curves": ("dln", "results/dln/regime_curves.csv"),
-    "vision_finetune": ("vision", "results/vision/finetune.csv"),
-    "modarith_finetune": ("modarith", "results/modarith/finetune.csv"),
-}
 COLUMNS = ["claim_id", "arm", "kind", "verdict_holm", "verdict", "effect", "ci_low", "ci_high", "unit", "margin",
            "p_value", "p_holm", "n_seeds", "detectable_effect", "n_runs", "claim", "domain", "test", "numbers",
            "data_source"]
@@ -32,15 +22,6 @@ COLUMNS = ["claim_id", "arm", "kind", "verdict_holm", "verdict", "effect", "ci_l
 SHOWN = ["claim_id", "kind", "verdict_holm", "verdict", "effect", "ci_low", "ci_high", "unit", "margin", "p_holm",
          "n_seeds", "detectable_effect"]
 EXACT = "exact"  # n_seeds of a deterministic claim (theory, no seeds: its interval is its point)
-
-
-def all_claims() -> tuple:
-    """Every arm's claims, in the order the scorecard prints them."""
-    from ptft.dln.claims import CLAIMS as DLN
-    from ptft.modarith.claims import CLAIMS as MODARITH
-    from ptft.vision.claims import CLAIMS as VISION
-
-    return DLN + VISION + MODARITH
 
 
 def _row(claim: Claim, tables: dict) -> dict:
@@ -75,16 +56,17 @@ def with_holm(card: pd.DataFrame) -> pd.DataFrame:
     return card
 
 
-def evaluate(tables: dict, sources: dict | None = None, claims=None) -> pd.DataFrame:
+def evaluate(tables: dict, claims, sources: dict | None = None) -> pd.DataFrame:
     """One row per claim (COLUMNS): kind, verdict (raw and after Holm), effect, CI, unit, margin, p-values, seeds,
     detectable effect, numbers and data source.
 
-    `tables` maps a TABLES name to its DataFrame; absent names make their claims NOT RUN. `sources` maps the same
-    names to the data_source of their provenance records.
+    `tables` maps a table name (an arm's `tables`, ptft.arm) to its DataFrame; absent names make their claims NOT RUN.
+    `claims`: every claim to run, in order (ptft.arms.CLAIMS). `sources` maps the table names to the data_source of
+    their provenance records.
     """
     sources = sources or {}
     rows = []
-    for claim in claims or all_claims():
+    for claim in claims:
         row = {"claim_id": claim.id, "arm": claim.arm, "kind": claim.kind, "unit": claim.unit,
                "margin": claim.margin if claim.margin is not None else np.nan, "claim": claim.statement,
                "domain": claim.domain, "test": claim.test} | _row(claim, tables)

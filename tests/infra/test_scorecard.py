@@ -5,7 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ptft import scorecard
+from ptft import arms, scorecard
+from ptft.arms import CLAIMS
 from ptft.dln import claims as dln_claims
 from ptft.dln import regimes
 from ptft.stats import FAIL, INCONCLUSIVE, NOT_RUN, PASS
@@ -41,7 +42,7 @@ def vision(acc_of, seeds=range(6)):
 
 
 def card_of(tables):
-    card = scorecard.evaluate(tables)
+    card = scorecard.evaluate(tables, CLAIMS)
     assert set(card["verdict"]) <= VERDICTS and card["numbers"].str.len().gt(0).all()
     return card.set_index("claim_id")
 
@@ -158,7 +159,7 @@ def test_deep_claims_pass_fail_and_intermediate_n():
 
 
 def test_disabled_arm_and_missing_settings_are_not_run():
-    card = scorecard.evaluate({"vision_finetune": vision(lambda r: 0.5).query("alpha_rel == 1")})
+    card = scorecard.evaluate({"vision_finetune": vision(lambda r: 0.5).query("alpha_rel == 1")}, CLAIMS)
     by_id = card.set_index("claim_id")
     assert by_id.loc["resnet_small_early_layers_help", "verdict"] == NOT_RUN
     assert "alpha_rel > 1" in by_id.loc["resnet_small_early_layers_help", "numbers"]
@@ -167,35 +168,35 @@ def test_disabled_arm_and_missing_settings_are_not_run():
 
 
 def test_every_claims_table_is_registered():
-    needs = {name for claim in scorecard.all_claims() for name in claim.needs}
-    assert needs <= set(scorecard.TABLES), needs - set(scorecard.TABLES)
-    assert len({c.id for c in scorecard.all_claims()}) == len(scorecard.all_claims())
+    needs = {name for claim in CLAIMS for name in claim.needs}
+    assert needs <= set(arms.TABLES), needs - set(arms.TABLES)
+    assert len({c.id for c in CLAIMS}) == len(CLAIMS)
 
 
 @pytest.mark.slow
 def test_scorecard_on_the_tiny_run(tiny_run):
     """Every claim has a verdict with the contract's columns; the enabled arms' claims ran (numbers given)."""
     card = pd.read_csv(tiny_run / "scorecard.csv")
-    assert list(card["claim_id"]) == [c.id for c in scorecard.all_claims()]
+    assert list(card["claim_id"]) == [c.id for c in CLAIMS]
     assert set(scorecard.COLUMNS) <= set(card.columns)
     assert {"kind", "unit", "margin", "p_holm", "verdict_holm"} <= set(card.columns)
     assert set(card["verdict"]) <= VERDICTS
     dln = card[card["arm"] == "dln"]
     assert (dln["verdict"] != NOT_RUN).all(), dln[["claim_id", "numbers"]].to_string()
     md = (tiny_run / "scorecard.md").read_text()
-    assert all(f"## {c.id}: " in md for c in scorecard.all_claims())
+    assert all(f"## {c.id}: " in md for c in CLAIMS)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("factor", [0.1, 10.0])
 def test_tiny_run_verdicts_do_not_hinge_on_the_floors(tiny_run, monkeypatch, factor):
     """The scorecard recomputed from the tiny run's own tables with both floors 10× smaller or larger."""
-    tables = {name: pd.read_csv(tiny_run.parent / path) for name, (arm, path) in scorecard.TABLES.items()
-              if (tiny_run.parent / path).exists()}
-    before = scorecard.evaluate(tables).set_index("claim_id")[["verdict", "verdict_holm"]]
+    tables = {name: pd.read_csv(tiny_run.parent / table.path) for name, (arm, table) in arms.TABLES.items()
+              if (tiny_run.parent / table.path).exists()}
+    before = scorecard.evaluate(tables, CLAIMS).set_index("claim_id")[["verdict", "verdict_holm"]]
     monkeypatch.setattr(dln_claims, "RECOVERY_FLOOR", regimes.RECOVERY_FLOOR * factor)
     monkeypatch.setattr(dln_claims, "GD_FLOOR", dln_claims.GD_FLOOR * factor)
-    after = scorecard.evaluate(tables).set_index("claim_id")[["verdict", "verdict_holm"]]
+    after = scorecard.evaluate(tables, CLAIMS).set_index("claim_id")[["verdict", "verdict_holm"]]
     assert after.to_dict() == before.to_dict()
 
 
@@ -224,7 +225,7 @@ def test_holm_turns_a_marginal_pass_inconclusive_and_keeps_a_strong_one():
     strong = np.array([1.0, 1.1, 0.9, 1.2, 1.05])
     claims = tuple(Claim(name, "dln", "s", "d", "t", (), fixed(d), kind=PAPER, unit="u")
                    for name, d in (("weak", weak), ("weak_too", weak), ("strong", strong)))
-    card = scorecard.evaluate({}, claims=claims).set_index("claim_id")
+    card = scorecard.evaluate({}, claims).set_index("claim_id")
     assert 0.01 < card.loc["weak", "p_value"] < 0.05 and card.loc["weak", "verdict"] == PASS
     assert card.loc["weak", "p_holm"] == pytest.approx(2 * card.loc["weak", "p_value"])
     assert card.loc["weak", "verdict_holm"] == INCONCLUSIVE

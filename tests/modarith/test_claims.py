@@ -28,7 +28,7 @@ def table(same_gap=0.0, shared_gain=0.1):
 
 
 def verdicts(df):
-    card = scorecard.evaluate({"modarith_finetune": df}, claims=CLAIMS)
+    card = scorecard.evaluate({"modarith_finetune": df}, CLAIMS)
     return card.set_index("claim_id")
 
 

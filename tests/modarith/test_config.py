@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from ptft import config
+from ptft import arms, config
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = config.load(ROOT / "config/config.yaml")
@@ -13,7 +13,7 @@ BASE = config.load(ROOT / "config/config.yaml")
 
 @pytest.mark.parametrize("extra", [[], ["config/paper.yaml"], ["tests/configs/tiny.yaml"]])
 def test_shipped_configs_are_valid(extra):
-    config.validate(config.load(ROOT / "config/config.yaml", *(ROOT / e for e in extra)))
+    arms.validate(config.load(ROOT / "config/config.yaml", *(ROOT / e for e in extra)), ROOT)
 
 
 BAD = [
@@ -42,7 +42,7 @@ def test_bad_values_name_the_key(edit, key):
     cfg = copy.deepcopy(BASE)
     edit(cfg["modarith"])
     with pytest.raises(config.ConfigError, match=key.replace(".", r"\.")):
-        config.validate(cfg)
+        arms.validate(cfg, ROOT)
 
 
 def test_the_default_run_has_every_control_family():
@@ -55,7 +55,7 @@ def test_a_pt_by_task_key_no_family_pretrains_is_refused():
     cfg = copy.deepcopy(BASE)
     cfg["modarith"]["pt_by_task"] = {"sub+add": {"steps": 10}}
     with pytest.raises(config.ConfigError, match=r"modarith\.pt_by_task\.sub\+add: no family pretrains"):
-        config.validate(cfg)
+        arms.validate(cfg, ROOT)
 
 
 def test_null_removes_an_entry_of_the_default(tmp_path):
@@ -64,7 +64,7 @@ def test_null_removes_an_entry_of_the_default(tmp_path):
     mine = tmp_path / "mine.yaml"
     mine.write_text("modarith:\n  families: {subset: null}\n")
     with pytest.raises(config.ConfigError, match=r"modarith\.pt_by_task\.add\+sub: no family pretrains"):
-        config.validate(config.load(ROOT / "config/config.yaml", mine))
+        arms.validate(config.load(ROOT / "config/config.yaml", mine), ROOT)
     mine.write_text("modarith:\n  families: {subset: null}\n  pt_by_task: {add+sub: null}\n")
-    section = config.validate(config.load(ROOT / "config/config.yaml", mine))["modarith"]
+    section = arms.validate(config.load(ROOT / "config/config.yaml", mine), ROOT)["modarith"]
     assert set(section["families"]) == {"same", "shared"} and section["pt_by_task"] == {}

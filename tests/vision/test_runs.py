@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from ptft import arms
 from ptft import config as cfg
 from ptft.deep.runs import members, sweep_rows
 from ptft.vision import runs
@@ -72,7 +73,7 @@ def test_ft_jobs_split_each_checkpoint():
 
 def test_paper_config_is_the_full_grid_without_synthetic():
     full = cfg.load(ROOT / "config/config.yaml", ROOT / "config/paper.yaml")
-    cfg.validate(full)
+    arms.validate(full, ROOT)
     s = full["vision"]
     assert not s["allow_synthetic"]
     assert len(s["seeds"]) == 30 and s["n"] == [10, 20, 50, 100, 200, 500, 1000]
@@ -125,7 +126,7 @@ def test_schema_rejects_unknown_keys():
     full = cfg.load(ROOT / "config/config.yaml")
     full["vision"]["pt"]["nesterov"] = True
     with pytest.raises(cfg.ConfigError, match="vision.pt"):
-        cfg.check_schema(full)
+        arms.validate(full, ROOT)
 
 
 def test_local_source_without_a_path_reads_the_raw_folder():

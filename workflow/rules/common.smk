@@ -1,6 +1,7 @@
 # Config validation, run tables and small input functions shared by every stage.
 from pathlib import Path
 
+import ptft.arms
 import ptft.config
 import ptft.provenance
 from ptft.deep.runs import members
@@ -10,9 +11,9 @@ from ptft.vision import runs as vision_runs
 ROOT = Path(workflow.basedir)
 
 # Fails here, before any job is scheduled, with the key and the expectation named: `snakemake.utils.validate`
-# against workflow/schemas/ (filling in the schema's defaults), then each arm's cross-field rules (ptft.config).
+# against workflow/schemas/ (filling in the schema's defaults), then each arm's cross-field rules (ptft.arms).
 try:
-    ptft.config.validate(config, ROOT / "workflow/schemas/config.schema.yaml")
+    ptft.arms.validate(config, ROOT)
 except ptft.config.ConfigError as err:
     raise WorkflowError(str(err)) from None
 

@@ -1,5 +1,4 @@
 # Reports over every enabled arm: the reproduction scorecard and the provenance index (both in the HTML report).
-import ptft.scorecard
 
 
 localrules:
@@ -8,14 +7,16 @@ localrules:
     plan,
 
 
-# Scorecard tables: one registry (ptft.scorecard.TABLES: name -> (arm, path)). A disabled arm's claims: NOT RUN.
+# Scorecard tables: the arms' registry (ptft.arms.TABLES: name -> (arm, Table)). A disabled arm's claims: NOT RUN.
 # In dln.mode minimiser (gd) the GD (minimiser) tables do not exist: their claims come out NOT RUN.
 DLN_ABSENT = {
     "minimiser": ["dln_simulations"],
     "gd": ["dln_minimiser", "dln_finite_size"],
 }.get(DLN["mode"], [])
 SCORECARD_TABLES = {
-    k: v for k, v in ptft.scorecard.TABLES.items() if k not in DLN_ABSENT
+    k: v
+    for k, v in ptft.arms.TABLES.items()
+    if v[0] in config["arms"] and k not in DLN_ABSENT
 }
 # This file is included last, so every enabled arm has registered its targets by now.
 ARM_TARGETS = [path for arm in config["arms"] for path in TARGETS.get(arm, [])]
@@ -28,11 +29,7 @@ TARGETS["report"] = [
 
 rule scorecard:
     input:
-        **{
-            name: path
-            for name, (arm, path) in SCORECARD_TABLES.items()
-            if arm in config["arms"]
-        },
+        **{name: table.path for name, (arm, table) in SCORECARD_TABLES.items()},
     output:
         csv="results/scorecard.csv",
         md="results/scorecard.md",
@@ -60,12 +57,8 @@ rule scorecard:
             "vision_finetune": list(VISION_FT["ft_id"]),
             "modarith_finetune": list(MODARITH_FT["ft_id"]),
         },
-        # The id column(s) of each checked table (default run_id).
-        id_columns={
-            "dln_regime_curves": dln_exp.REGIME_CURVE_KEY,
-            "vision_finetune": "ft_id",
-            "modarith_finetune": "ft_id",
-        },
+        # The id column(s) of each checked table.
+        id_columns={name: table.key for name, (arm, table) in SCORECARD_TABLES.items()},
     script:
         "../scripts/scorecard.py"
 
@@ -98,5 +91,8 @@ rule plan:
         "logs/report/plan.log",
     conda:
         ENV
+    params:
+        # The plan is of the whole config: a changed config reruns it.
+        config_hash=ptft.provenance.config_hash(config),
     script:
         "../scripts/plan.py"

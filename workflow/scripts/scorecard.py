@@ -3,6 +3,7 @@
 import pandas as pd
 
 from ptft import collect, io, scorecard
+from ptft.arms import CLAIMS
 from ptft.dln.analysis import FINITE_SIZE_KEY, finite_size_keys
 from ptft.provenance import input_source, tracked
 
@@ -15,7 +16,7 @@ with tracked(snakemake, data_source="generated"):
         points = pd.concat([tables[n] for n in ("dln_simulations", "dln_minimiser") if n in tables])
         tables["dln_finite_size"] = collect.read_checked(finite_size, finite_size_keys(points), key=FINITE_SIZE_KEY)
     sources = {name: input_source(path) for name, path in snakemake.input.items()}
-    card = scorecard.evaluate(tables, sources)
+    card = scorecard.evaluate(tables, CLAIMS, sources)
     io.write_csv(snakemake.output.csv, card)
     io.write_text(snakemake.output.md, scorecard.to_markdown(card))
     io.write_text(snakemake.output.html, scorecard.to_html(card))

