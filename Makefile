@@ -49,9 +49,10 @@ report: venv
 plan: venv
 	$(PY) -m ptft plan $(if $(CONFIG),--configfile $(CONFIG)) --cores $(CORES)
 
+# The paper config's jobs per rule, planned in its own folder runs/paper (where its results would go).
 dryrun-paper: venv
 	$(PY) -m ptft check-config config/paper.yaml
-	$(SNAKEMAKE) -n --configfile config/paper.yaml --workflow-profile profiles/default
+	$(SNAKEMAKE) -n --quiet rules --directory runs/paper --configfile config/paper.yaml --workflow-profile profiles/default
 
 clean:
 	rm -rf results logs .snakemake

@@ -6,11 +6,12 @@ from ptft.config import check_yaml
 min_version("9.0")
 
 # A YAML mistake is named here with file:line:column (Snakemake's own message names neither). A --configfile that is
-# not YAML at all is refused by Snakemake before this file is read: README, "Configuration".
-check_yaml("config/config.yaml", *workflow.overwrite_configfiles)
+# not YAML at all is refused by Snakemake before this file is read: docs/running.md, "Configuration and its checks".
+check_yaml(f"{workflow.basedir}/config/config.yaml", *workflow.overwrite_configfiles)
 
 
-configfile: "config/config.yaml"
+# The default config beside this file, so a run in its own folder (--directory) finds it too.
+configfile: f"{workflow.basedir}/config/config.yaml"
 
 
 report: "workflow/report/workflow.rst"

@@ -156,15 +156,28 @@ def test_html_report_shows_every_figure_with_caption(tiny_report):
     assert "Scorecard" in html and "Provenance" in html and "data source" in html
 
 
+def planned(workdir, pipeline_cmd, *args, configfiles) -> dict:
+    """{rule: jobs} of a dry run (`-n --quiet rules`: the job counts table) in `workdir` with these configs."""
+    out = subprocess.run(pipeline_cmd(workdir, "-n", "--quiet", "rules", *args, configfiles=configfiles),
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    counts = (line.split() for line in out.stdout.splitlines())  # the job counts table: "<rule>  <n>"
+    return {row[0]: int(row[1]) for row in counts if len(row) == 2 and row[1].isdigit() and row[0] != "total"}
+
+
 def scheduled(workdir, pipeline_cmd, repo_root, edits: Path, text: str) -> set:
     """The rules a dry run of the finished tiny run schedules once the config edits `text` are merged on top."""
     edits.write_text(text)
     configs = (repo_root / "config/config.yaml", repo_root / "tests/configs/tiny.yaml", edits)
-    out = subprocess.run(pipeline_cmd(workdir, "-n", "--quiet", "rules", configfiles=configs), capture_output=True,
-                         text=True, timeout=300)
-    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
-    counts = (line.split() for line in out.stdout.splitlines())  # the job counts table: "<rule>  <n>"
-    return {row[0] for row in counts if len(row) == 2 and row[1].isdigit() and row[0] != "total"}
+    return set(planned(workdir, pipeline_cmd, configfiles=configs))
+
+
+def test_one_figure_recipe_reruns_that_figure_only(tiny_workdir, pipeline_cmd, repo_root):
+    """README, "Regenerating one figure": `--force <figure>` on a finished run plans that figure's job and nothing
+    else (a target written after `--forcerun RULE` would be read as a rule name and plan the whole DAG)."""
+    configs = (repo_root / "config/config.yaml", repo_root / "tests/configs/tiny.yaml")
+    jobs = planned(tiny_workdir, pipeline_cmd, "--force", "results/dln/figures/fig3.png", configfiles=configs)
+    assert jobs == {"dln_fig3": 1}, jobs
 
 
 def test_editing_compute_reruns_no_table_or_figure(tiny_workdir, pipeline_cmd, repo_root, tmp_path):
