@@ -33,6 +33,11 @@ def test_paper_plan_routes_gd_to_gpus_and_says_why(capsys):
     gd = table.set_index("rule").loc["dln_gd"]
     assert gd["gpu_h"] > 0 and gd["cpu_h"] == 0 and gd["gpu_h_bound"] >= gd["gpu_h"]
     assert set(table["arm"]) == {"dln", "vision", "modarith"} and (table["jobs"] > 0).all()
+    training = table[table["rule"].str.contains("gd|pretrain|finetune|minimiser")]
+    assert (training["peak_mem_gb"] > 0).all(), training[["rule", "peak_mem_gb"]]  # every arm's peak memory
+    modarith = table.set_index("rule").loc["modarith_pretrain", "peak_mem_gb"]
+    assert modarith * 1000 <= cfg["modarith"]["resources"]["mem_mb"]  # the estimate fits what its jobs request
+    assert "Wall time, a lower bound" in out  # not the run's duration
 
 
 def test_gpu_check_outputs_become_measured_cuda_units(tmp_path, monkeypatch):

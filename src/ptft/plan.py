@@ -68,7 +68,9 @@ def to_markdown(table: pd.DataFrame, costs: dict, cores: int = 2) -> str:
             f"{int(table['jobs'].sum())} training jobs (the collect, table and figure jobs beside them cost seconds); "
             f"{cpu:.3g} CPU-hours and {gpu:.3g} GPU-hours typical "
             f"(bound {table['cpu_h_bound'].sum():.3g} CPU-h, {table['gpu_h_bound'].sum():.3g} GPU-h); "
-            f"at least {cpu / cores * 60:.3g} min on {cores} cores; longest job {table['longest_job_h'].max():.3g} h; "
+            f"longest job {table['longest_job_h'].max():.3g} h. Wall time, a lower bound: the CPU work alone needs at "
+            f"least {max(cpu / cores, table.loc[table['cpu_h'] > 0, 'longest_job_h'].max()) * 60:.3g} min "
+            f"on {cores} cores (CPU-hours ÷ cores, or its longest CPU job); GPU jobs come on top, on their own devices; "
             f"disk {table['disk_gb'].sum():.3g} GB of kept checkpoints.", "",
             f"Uncertainty: {costs['uncertainty']}", ""]
     return "\n".join(head + [table.to_markdown(index=False, floatfmt=".3g"), ""])

@@ -4,6 +4,21 @@ from ptft.modarith import runs as mr
 from ptft.plan import device_of, row
 
 
+SEQUENCE = 4  # tokens per example: a, op, b, =
+
+
+def _peak_bytes(cfg: dict, members, examples) -> float:
+    """Largest job's memory estimate (fp32): per member the weights, their gradients and AdamW's two moments
+    (4 × parameters), plus the activations autograd keeps for the full batch (about 12·d_model + d_mlp + 2·heads·4
+    numbers per token and layer, and the p-way logits)."""
+    model, p = cfg["model"], cfg["p"]
+    d, layers = model["d_model"], model["n_layers"]
+    params = (2 * (p + 3) + SEQUENCE) * d + layers * (4 * d * d + 2 * d * model["d_mlp"])
+    per_example = SEQUENCE * layers * (12 * d + model["d_mlp"] + 2 * model["n_heads"] * SEQUENCE) + 2 * p
+    total = 4.0 * (members * 4 * params + members * examples * per_example)
+    return float(total.max()) if len(total) else 0.0
+
+
 def rows(cfg: dict, u: dict) -> list[dict]:
     m, overhead = u["modarith"], u["job_overhead_s"] + u["job_fixed_s"]["modarith"]
     device = device_of(cfg)
@@ -16,6 +31,11 @@ def rows(cfg: dict, u: dict) -> list[dict]:
     pt_steps = pt["pt_task"].map(lambda task: mr.pt_schedule(cfg, task)["steps"])
     pt_work = (cfg["pt_train_frac"] * pairs * n_ops * pt_steps * c).groupby(pt["pt_job"]).sum()
     ft_work = (ft["ft_train_frac"] * pairs * cfg["ft"]["steps"] * c * m["ft_factor"]).groupby(ft["ft_job"]).sum()
-    return [row("modarith", "modarith_pretrain", overhead + pt_work, device=device, note=f"{len(pt)} members"),
+    pt_members, ft_members = pt.groupby("pt_job").size(), ft.groupby("ft_job").size()
+    pt_examples = (cfg["pt_train_frac"] * pairs * n_ops).groupby(pt["pt_job"]).max()
+    ft_examples = (ft["ft_train_frac"] * pairs).groupby(ft["ft_job"]).max()
+    return [row("modarith", "modarith_pretrain", overhead + pt_work, device=device,
+                mem_bytes=_peak_bytes(cfg, pt_members, pt_examples), note=f"{len(pt)} members; memory estimated"),
             row("modarith", "modarith_finetune", overhead + ft_work, device=device,
-                 note=f"{len(ft)} members, probes included")]
+                mem_bytes=_peak_bytes(cfg, ft_members, ft_examples),
+                note=f"{len(ft)} members, probes included; memory estimated")]
