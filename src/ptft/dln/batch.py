@@ -64,7 +64,8 @@ def _extension(gd: dict, opts: GDOptions) -> int:
     """Steps of the second budget: gd.max_steps_extended − gd.max_steps (0: one budget)."""
     extra = gd["max_steps_extended"] - opts.max_steps
     if extra < 0:
-        raise ValueError(f"dln.gd.max_steps_extended ({gd['max_steps_extended']}) is below max_steps ({opts.max_steps})")
+        raise ValueError(f"dln.gd.max_steps_extended ({gd['max_steps_extended']}) is below max_steps "
+                         f"({opts.max_steps})")
     return extra
 
 

@@ -31,10 +31,10 @@ ARGMIN_MARGIN = 0.05
 # (results/dln/tables/finite_size.csv) has a median relative gap of 0.4% and a 90th percentile of 6.4%; 10% holds
 # that spread and still fails a replica off by a tenth, well inside the differences between regimes.
 REPLICA_MARGIN = 0.10
-# λ_pt below which a GD run belongs to the rich stratum, judged on its own: the paper's rich regime IV lives at λ
-# slightly above −1 (Figure 3c/f: λ = −0.99999, −0.99), where the first layer starts near 0, GD learns incrementally
-# and is slowest (the runs that reach the step cap are there); λ ≥ −0.9 is the lazy-to-intermediate side. −0.9 lies
-# between the grids' −0.99 and 0, so every run of the grids falls clearly on one side.
+# λ_pt below which a GD run belongs to the rich stratum, judged on its own: the paper's rich regime IV lives at
+# λ slightly above −1 (Figure 3c/f: λ = −0.99999, −0.99), where the first layer starts near 0, GD learns
+# incrementally and is slowest (the runs that reach the step cap are there); λ ≥ −0.9 is the lazy-to-intermediate
+# side. −0.9 lies between the grids' −0.99 and 0, so every run of the grids falls clearly on one side.
 RICH_LAMBDA = -0.9
 # Task type -> regimes (computed from ℓ, PD at the task's β scale) expected to have the lowest error on it:
 # PT-independent ones where the FT features are new, PT-dependent ones where they are PT's, IV on a sparse subset.
@@ -51,8 +51,8 @@ def _equivalence(frame: pd.DataFrame, margin: float, what: str) -> Outcome:
     - per (setting, α) cell, the paired interval over seeds: a cell whose interval lies wholly outside ±margin is a
       detected disagreement (FAIL), however good the rest (a slip confined to a few cells must not hide);
     - pooled, per seed the mean gap over all cells, then its interval over seeds: PASS when it lies inside ±margin
-      and no cell failed (a cell with a non-finite gap fails). Otherwise INCONCLUSIVE. The effect reported is the pooled gap; the worst cells are listed
-      with their standardised gap |mean gap| / (seed standard error + GD_FLOOR).
+      and no cell failed (a cell with a non-finite gap fails). Otherwise INCONCLUSIVE. The effect reported is the
+      pooled gap; the worst cells are listed with their standardised gap |mean gap| / (seed standard error + GD_FLOOR).
     """
     cells = _cells(frame)
     rows = []
@@ -102,8 +102,8 @@ def _gd_stratum(t: dict, rich: bool) -> pd.DataFrame:
 
 def _run_list(runs: pd.DataFrame, gap: pd.Series) -> str:
     """One line per run: its setting, α, seed, steps and relative gap."""
-    return "; ".join(f"λ={r.lambda_pt:g}/c={r.c_pt:g}/γ={r.gamma_ft:g}/ρ_ft={r.rho_ft:g}/ω={r.omega:g} at α={r.alpha:g}, "
-                     f"seed {r.seed}: {int(r.steps)} steps, train MSE {r.train_mse:.2g}, gap {g:+.3g}"
+    return "; ".join(f"λ={r.lambda_pt:g}/c={r.c_pt:g}/γ={r.gamma_ft:g}/ρ_ft={r.rho_ft:g}/ω={r.omega:g} "
+                     f"at α={r.alpha:g}, seed {r.seed}: {int(r.steps)} steps, train MSE {r.train_mse:.2g}, gap {g:+.3g}"
                      for r, g in zip(runs.itertuples(), gap[runs.index]))
 
 
