@@ -202,9 +202,10 @@ def continue_task(rows: pd.DataFrame, unfinished: Unfinished, *, steps: int, gd=
 
     rows: that batch's table (row i = column i of the batch). The data are drawn again from the task's streams
     (the same X, y); the stopping rule is gd's, its tol_rel count restarting at the cap (so a run may stop at most
-    one check later than an uninterrupted descent would). The continued rows get their new error, train MSE, flags
-    and drift over the whole descent; `steps` counts both budgets, `extended` is True and `extension_wall_s` the
-    continuation's wall time (shared by the continued runs). Returns (rows, the runs still Unfinished).
+    one check later than an uninterrupted descent would) and divergence measured from the train MSE at the cap.
+    The continued rows get their new error, train MSE, flags and drift over the whole descent; `steps` counts both
+    budgets, `extended` is True and `extension_wall_s` the continuation's wall time (shared by the continued runs).
+    Returns (rows, the runs still Unfinished).
     """
     rows, i = rows.reset_index(drop=True).copy(), unfinished.index
     if not len(i):
