@@ -97,6 +97,7 @@ def _gd_stratum(t: dict, rich: bool) -> pd.DataFrame:
     runs = runs[(runs["lambda_pt"] < RICH_LAMBDA) == rich]
     side = f"λ_pt {'<' if rich else '≥'} {RICH_LAMBDA:g}"
     runs = require(runs.dropna(subset=["mse_argmin"]), f"GD runs with {side} and a finite-D argmin")
+    runs = runs.reset_index(drop=True)  # one label per run: gaps are listed by label
     return runs.assign(capped=~(runs["converged"].astype(bool) | runs["diverged"].astype(bool)))
 
 
