@@ -6,6 +6,7 @@ import os
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 
@@ -50,6 +51,12 @@ def read_json(path):
 def write_csv(path, df: pd.DataFrame) -> None:
     with atomic_path(path) as tmp:
         df.to_csv(tmp, index=False)
+
+
+def write_npz(path, **arrays) -> None:
+    """NumPy arrays by name in one .npz file."""
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        np.savez(f, **arrays)
 
 
 def append_jsonl(path, record: dict) -> None:

@@ -3,7 +3,8 @@
 Jobs, CPU-hours, GPU-hours, peak memory per job, disk and the longest single job, from the run tables the workflow
 itself builds and the unit costs in `bench/unit_costs.yaml` (measured on CPUs by the benchmarks; GPU units are
 marked there as estimates until `bench/gpu_check.sh` has run on a GPU). Costs are typical values; for GD, whose
-step count is known only once it converges, the bound (every batch running to `max_steps`) is given beside it.
+step count is known only once it converges, the bound (every batch running to `max_steps_extended`) is given beside
+it.
 """
 
 from pathlib import Path

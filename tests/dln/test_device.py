@@ -7,7 +7,7 @@ import torch
 
 from ptft.dln.batch import run_task_batches
 
-GD = dict(lr=0.5, tol_train=1e-8, tol_rel=1e-10, check_every=50, max_steps=3000)
+GD = dict(lr=0.5, tol_train=1e-8, tol_rel=1e-10, check_every=50, max_steps=3000, max_steps_extended=3000)
 
 
 def runs():

@@ -8,7 +8,7 @@ import pytest
 
 from ptft.dln import tasks
 from ptft.dln.gd import GDOptions
-from ptft.dln.simulate import minimise_task, simulate_single_task, simulate_task
+from ptft.dln.simulate import continue_task, finetune_task, minimise_task, simulate_single_task, simulate_task
 
 FAST = GDOptions(max_steps=200_000, num_threads=1)
 COLUMNS = [
@@ -29,6 +29,7 @@ COLUMNS = [
     "steps",
     "converged",
     "diverged",
+    "capped",
     "lr",
     "drift",
     "teacher_energy",
@@ -124,6 +125,27 @@ def test_simulate_task_learned_pretraining():
     assert np.all(np.abs(oracle["mse_argmin"] - df["mse_argmin"]) > 1e-3)
     with pytest.raises(ValueError, match="alpha_pt"):
         simulate_task(**task, pt="learned")
+
+
+def test_capped_runs_continue_from_their_state():
+    """Two budgets (5,000 steps, then up to 60,000 in all from the capped state) give the one-budget descent: the
+    same β (rounding), steps and flags. Rich runs (λ ≈ −1) are the slow ones the second budget is for."""
+    s = pd.DataFrame({"c_pt": [1e-3] * 3, "lambda_pt": [-0.99999, -0.99, 0.0], "gamma_ft": [0.0] * 3})
+    task = dict(dim=60, alpha=0.5, rho_pt=0.1, rho_ft=0.1, omega=1.0, seed=0, settings=s)
+
+    def gd(steps):
+        return GDOptions(max_steps=steps, tol_train=1e-8, tol_rel=1e-10, num_threads=1)
+
+    whole = simulate_task(**task, gd=gd(60_000))
+    rows, unfinished = finetune_task(**task, gd=gd(5_000))
+    assert rows["capped"].all() and list(unfinished.index) == [0, 1, 2] and not rows["extended"].any()
+    two, still = continue_task(rows, unfinished, steps=55_000, gd=gd(5_000))
+    np.testing.assert_allclose(two["mse"], whole["mse"], rtol=1e-9)
+    np.testing.assert_allclose(two["drift"], whole["drift"], rtol=1e-6)
+    assert (np.abs(two["steps"] - whole["steps"]) <= 100).all()  # the tol_rel count restarts: ≤ one check later
+    for flag in ("converged", "diverged", "capped"):
+        np.testing.assert_array_equal(two[flag].astype(bool), whole[flag].astype(bool))
+    assert two["extended"].all() and two["converged"].any() and list(still.index) == list(np.flatnonzero(two["capped"]))
 
 
 def test_frozen_setting_stays_at_zero():

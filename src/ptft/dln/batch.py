@@ -1,14 +1,20 @@
-"""Run a task's GD runs as a few batched calls, caching each finished batch so an interrupted job resumes."""
+"""Run a task's GD runs as a few batched calls, caching each finished batch so an interrupted job resumes.
+
+A batch runs under two step budgets: `max_steps` for all its runs, then `max_steps_extended` in all for the runs
+still descending at the first cap, continued from their cached state (no run is judged, or dropped, for being slow:
+what still stops at the second cap is kept with its gap and flagged `capped`).
+"""
 
 import logging
 from dataclasses import fields
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ptft import grid, io
 from ptft.dln.gd import GDOptions
-from ptft.dln.simulate import simulate_single_task, simulate_task
+from ptft.dln.simulate import Unfinished, continue_task, finetune_task, simulate_single_task
 
 log = logging.getLogger(__name__)
 SETTING = ["c_pt", "lambda_pt", "gamma_ft", "lr"]
@@ -20,22 +26,53 @@ def gd_options(gd: dict, **overrides) -> GDOptions:
     return GDOptions(**{k: v for k, v in {**gd, **overrides}.items() if k in known})
 
 
-def _cached(cache: Path | None, key: dict, compute) -> pd.DataFrame:
-    """compute() once per key: results live in `cache/<hash of key>.csv` until the job's output is written."""
+def _load(csv: Path) -> tuple | None:
+    """A cached (rows, Unfinished), or None when the runs capped there have no saved state to continue from."""
+    rows = pd.read_csv(csv)
+    capped = ~(rows["converged"].astype(bool) | rows["diverged"].astype(bool))
+    rows = rows.assign(capped=capped, extended=rows.get("extended", False),
+                       extension_wall_s=rows.get("extension_wall_s", 0.0))  # a batch cached before these columns
+    npz = csv.with_suffix(".npz")
+    if npz.exists():
+        with np.load(npz) as z:
+            return rows, Unfinished(z["index"], tuple(z["initial"]), tuple(z["state"]))
+    if capped.any():
+        return None
+    dim = int(rows["dim"].iloc[0])
+    empty = tuple(np.empty((dim, 0)) for _ in range(4))
+    return rows, Unfinished(np.empty(0, dtype=np.int64), empty, empty)
+
+
+def _cached(cache: Path | None, key: dict, compute) -> tuple:
+    """compute() -> (rows, Unfinished) once per key: `cache/<hash of key>.csv`, the capped runs' state beside it
+    (.npz, written first: the .csv marks the batch done), kept until the job's output is written."""
     if cache is None:
         return compute()
-    path = cache / f"{grid.run_id(key, length=16)}.csv"
-    if path.exists():
-        log.info("resuming: batch %s already done", path.name)
-        return pd.read_csv(path)
-    df = compute()
-    io.write_csv(path, df)
-    return df
+    csv = cache / f"{grid.run_id(key, length=16)}.csv"
+    if csv.exists() and (done := _load(csv)) is not None:
+        log.info("resuming: batch %s already done", csv.name)
+        return done
+    rows, unfinished = compute()
+    if len(unfinished.index):
+        io.write_npz(csv.with_suffix(".npz"), index=unfinished.index, initial=np.stack(unfinished.initial),
+                     state=np.stack(unfinished.state))
+    io.write_csv(csv, rows)
+    return rows, unfinished
+
+
+def _extension(gd: dict, opts: GDOptions) -> int:
+    """Steps of the second budget: gd.max_steps_extended − gd.max_steps (0: one budget)."""
+    extra = gd["max_steps_extended"] - opts.max_steps
+    if extra < 0:
+        raise ValueError(f"dln.gd.max_steps_extended ({gd['max_steps_extended']}) is below max_steps "
+                         f"({opts.max_steps})")
+    return extra
 
 
 def run_task_batches(runs: pd.DataFrame, gd: dict, *, argmin: bool, alpha_pt: float | None = None,
                      cache: Path | None = None, device="cpu") -> pd.DataFrame:
-    """All runs of one task (same seed, ρ_ft, ω): one batched GD call per (α, tolerance); rows keep `run_id`.
+    """All runs of one task (same seed, ρ_ft, ω): one batched GD call per (α, tolerance), then one for its runs
+    still descending at gd.max_steps, continued up to gd.max_steps_extended steps in all; rows keep `run_id`.
 
     device: where the GD products run ("cpu" or a CUDA device; float64 either way, the same β to rounding).
     """
@@ -43,14 +80,20 @@ def run_task_batches(runs: pd.DataFrame, gd: dict, *, argmin: bool, alpha_pt: fl
     out = []
     for (alpha, tol), batch in runs.groupby(["alpha", "tol_train"], sort=True):
         opts = gd_options(gd, tol_train=float(tol))
+        extra = _extension(gd, opts)
         key = {"alpha": alpha, "gd": vars(opts), "argmin": argmin, "alpha_pt": alpha_pt,
                "runs": sorted(batch["run_id"])}
         log.info("task %s α=%g: %d runs", first["task"], alpha, len(batch))
-        df = _cached(cache, key, lambda: simulate_task(
+        df, unfinished = _cached(cache, key, lambda: finetune_task(
             dim=int(first["dim"]), alpha=float(alpha), rho_pt=float(first["rho_pt"]), rho_ft=float(first["rho_ft"]),
             omega=float(first["omega"]), seed=int(first["seed"]), a_pt=float(first["a_pt"]),
             settings=batch[SETTING].reset_index(drop=True), gd=opts, pt=first["pt"], alpha_pt=alpha_pt,
             argmin=argmin, device=device))
+        if extra and len(unfinished.index):
+            log.info("task %s α=%g: %d runs capped at %d steps continue for up to %d more", first["task"], alpha,
+                     len(unfinished.index), opts.max_steps, extra)
+            df, _ = _cached(cache, {**key, "max_steps_extended": opts.max_steps + extra},
+                            lambda: continue_task(df, unfinished, steps=extra, gd=opts, device=device))
         out.append(df.assign(run_id=batch["run_id"].to_numpy(), task=first["task"]))
     return pd.concat(out, ignore_index=True)
 

@@ -5,6 +5,8 @@ one teacher, one PT state and one FT sample shared by every knob value); agreeme
 per (setting, α) cell and pooled over cells. Every threshold lives here, once, and is rendered into the text.
 """
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
@@ -13,16 +15,31 @@ from ptft.dln.regimes import RECOVERY_FLOOR, computed_regimes
 from ptft.claim import GUARD, PAPER, Claim, NotRun, Outcome, at_value, require
 from ptft.stats import FAIL, INCONCLUSIVE, PASS, paired_difference, paired_effect
 
-# Relative spread over λ of the single-task error that still counts as "independent of λ".
+# Relative spread over λ of the single-task error that still counts as "independent of λ". With balanced
+# initialisation λ drops out by algebra (docs/REFERENCE.md §8), so what remains is the stopping rule's residual (train MSE < 1e-7
+# against errors of 0.01–1) and rounding; 1% is far above that and far below what a broken initialisation does
+# (λ moves the implicit bias, hence the error, by factors).
 LAMBDA_MARGIN = 0.01
 # The floor the stopping rule leaves: GD stops at train MSE < tol_train or a relative β change < tol_rel, which
 # leaves a small test-error discrepancy near recovery; gaps are measured against (theory + floor). Verdicts are
-# tested not to move with this floor 10× smaller or larger.
+# tested not to move with this floor 10× smaller or larger on a small real run, every run included
+# (tests/dln/test_claims.py). On a run where a verdict would move, the claim's numbers say so: each GD claim
+# prints its verdict with the floor 10× smaller and larger beside its own.
 GD_FLOOR = 1e-3
-# Equivalence margins: relative gap |GD − minimiser| / (minimiser + GD_FLOOR) on the same data, and the
-# finite-D minimiser's relative gap to the replica limit (finite-size effects included).
+# GD vs the minimiser on the same data: relative gap (GD − minimiser) / (cell's minimiser + GD_FLOOR). 5%: a GD run
+# stopped at train MSE 1e-7 sits up to ~4e-6 from its limit in test error (~40 × the train MSE near recovery,
+# docs/REFERENCE.md §8), about a tenth of 5% of the floor, while the settings Figure 3 compares differ by factors of 2 and more.
 ARGMIN_MARGIN = 0.05
-REPLICA_MARGIN = 0.25
+# The minimiser at finite D vs the replica limit (D → ∞): relative gap (minimiser / teacher energy − replica) /
+# (replica + GD_FLOOR). ±0.10: finite-size bias is part of the gap, and the finite-size table at D = 2000
+# (results/dln/tables/finite_size.csv) has a median relative gap of 0.4% and a 90th percentile of 6.4%; 10% holds
+# that spread and still fails a replica off by a tenth, well inside the differences between regimes.
+REPLICA_MARGIN = 0.10
+# λ_pt below which a GD run belongs to the rich stratum, judged on its own: the paper's rich regime IV lives at
+# λ slightly above −1 (Figure 3c/f: λ = −0.99999, −0.99), where the first layer starts near 0, GD learns
+# incrementally and is slowest (the runs that reach the step cap are there); λ ≥ −0.9 is the lazy-to-intermediate
+# side. −0.9 lies between the grids' −0.99 and 0, so every run of the grids falls clearly on one side.
+RICH_LAMBDA = -0.9
 # Task type -> regimes (computed from ℓ, PD at the task's β scale) expected to have the lowest error on it:
 # PT-independent ones where the FT features are new, PT-dependent ones where they are PT's, IV on a sparse subset.
 FAVOURED = {"no_overlap": ("I", "III"), "full_overlap": ("II", "IV"), "sparse_subset": ("IV",)}
@@ -38,8 +55,8 @@ def _equivalence(frame: pd.DataFrame, margin: float, what: str) -> Outcome:
     - per (setting, α) cell, the paired interval over seeds: a cell whose interval lies wholly outside ±margin is a
       detected disagreement (FAIL), however good the rest (a slip confined to a few cells must not hide);
     - pooled, per seed the mean gap over all cells, then its interval over seeds: PASS when it lies inside ±margin
-      and no cell failed. Otherwise INCONCLUSIVE. The effect reported is the pooled gap; the worst cells are listed
-      with their standardised gap |mean gap| / (seed standard error + GD_FLOOR).
+      and no cell failed (a cell with a non-finite gap fails). Otherwise INCONCLUSIVE. The effect reported is the
+      pooled gap; the worst cells are listed with their standardised gap |mean gap| / (seed standard error + GD_FLOOR).
     """
     cells = _cells(frame)
     rows = []
@@ -47,8 +64,9 @@ def _equivalence(frame: pd.DataFrame, margin: float, what: str) -> Outcome:
         e = paired_effect(cell["_r"].to_numpy())
         d = cell["_d"].to_numpy()
         se = d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else np.nan
+        # A run whose gap is not finite (a diverged run) did not reach its target: its cell fails, never drops out.
         rows.append({**dict(zip(cells, key)), **vars(e), "z": abs(d.mean()) / (se + GD_FLOOR),
-                     "outside": e.within(margin) == FAIL})
+                     "outside": e.within(margin) == FAIL or not np.isfinite(cell["_r"]).all()})
     per_cell = pd.DataFrame(rows)
     per_cell["reach"] = np.maximum(per_cell["ci_high"].abs(), per_cell["ci_low"].abs())
     pooled = paired_effect(frame.groupby("seed")["_r"].mean().to_numpy())
@@ -81,30 +99,78 @@ def pt_lambda_independent(t: dict) -> Outcome:
     return Outcome.within(e, LAMBDA_MARGIN, numbers, len(runs))
 
 
-def gd_reaches_minimiser(t: dict) -> Outcome:
-    runs = require(t["dln_simulations"].dropna(subset=["mse_argmin"]), "GD runs with a finite-D argmin")
-    converged = runs["converged"].astype(bool)
-    sims = require(runs[converged], "GD runs that met the stopping rule")
-    scale = sims.groupby(_cells(sims))["mse_argmin"].transform("mean") + GD_FLOOR
+def _gd_stratum(t: dict, rich: bool) -> pd.DataFrame:
+    """The GD runs of one stratum (λ_pt < RICH_LAMBDA or not) that have a finite-D minimiser, each flagged `capped`
+    (stopped at the last step cap: neither converged nor diverged), whatever its step count."""
+    runs = t["dln_simulations"]
+    runs = runs[(runs["lambda_pt"] < RICH_LAMBDA) == rich]
+    side = f"λ_pt {'<' if rich else '≥'} {RICH_LAMBDA:g}"
+    runs = require(runs.dropna(subset=["mse_argmin"]), f"GD runs with {side} and a finite-D argmin")
+    runs = runs.reset_index(drop=True)  # one label per run: gaps are listed by label
+    return runs.assign(capped=~(runs["converged"].astype(bool) | runs["diverged"].astype(bool)))
+
+
+def _run_list(runs: pd.DataFrame, gap: pd.Series) -> str:
+    """One line per run: its setting, α, seed, steps and relative gap."""
+    return "; ".join(f"λ={r.lambda_pt:g}/c={r.c_pt:g}/γ={r.gamma_ft:g}/ρ_ft={r.rho_ft:g}/ω={r.omega:g} "
+                     f"at α={r.alpha:g}, seed {r.seed}: {int(r.steps)} steps, train MSE {r.train_mse:.2g}, gap {g:+.3g}"
+                     for r, g in zip(runs.itertuples(), gap[runs.index]))
+
+
+def _gd_vs_minimiser(t: dict, rich: bool) -> Outcome:
+    """Every GD run of the stratum, capped ones included with their gap (counted and listed, never dropped); the
+    verdicts with the floor 10× smaller and larger are printed beside the claim's own, so that a verdict which
+    hinges on the floor says so in the scorecard."""
+    out = _gd_gap(t, rich, GD_FLOOR)
+    others = {f: _gd_gap(t, rich, f).verdict for f in (GD_FLOOR / 10, GD_FLOOR * 10)}
+    moved = any(v != out.verdict for v in others.values())
+    note = (f". Floor sensitivity: {'; '.join(f'with the floor at {f:g}: {v}' for f, v in others.items())}"
+            + (" — this verdict hinges on the floor" if moved else " — the same verdict"))
+    return replace(out, numbers=out.numbers + note)
+
+
+def _gd_gap(t: dict, rich: bool, floor: float) -> Outcome:
+    """The GD-vs-minimiser equivalence of one stratum with the floor `floor`."""
+    sims = _gd_stratum(t, rich)
+    scale = sims.groupby(_cells(sims))["mse_argmin"].transform("mean") + floor
     gap = sims["mse"] - sims["mse_argmin"]
-    capped = runs[~converged]
-    where = ", ".join(sorted({f"λ={r.lambda_pt:g}/c={r.c_pt:g} at α={r.alpha:g}" for r in capped.itertuples()}))
-    what = (f"(GD − minimiser) / (minimiser + {GD_FLOOR:g}) per run on the same data, D = "
-            f"{', '.join(map(str, sorted(sims['dim'].unique())))}, over the {len(sims)} runs that met the stopping "
-            f"rule; {len(capped)} runs stopped at the step cap first and are left out ({where or 'none'})")
+    capped, diverged = sims[sims["capped"]], sims[sims["diverged"].astype(bool)]
+    what = (f"(GD − minimiser) / (minimiser + {floor:g}) per run on the same data, D = "
+            f"{', '.join(map(str, sorted(sims['dim'].unique())))}, λ_pt {'<' if rich else '≥'} {RICH_LAMBDA:g}: "
+            f"all {len(sims)} runs, {len(capped)} of them stopped at the step cap "
+            f"(up to {int(sims['steps'].max())} steps; included with their gap: "
+            f"{_run_list(capped, gap / scale) or 'none'}), {len(diverged)} diverged"
+            + (f" ({_run_list(diverged, gap / scale)})" if len(diverged) else ""))
     return _equivalence(sims.assign(_d=gap, _r=gap / scale), ARGMIN_MARGIN, what)
 
 
+def gd_reaches_minimiser(t: dict) -> Outcome:
+    return _gd_vs_minimiser(t, rich=False)
+
+
+def gd_reaches_minimiser_rich(t: dict) -> Outcome:
+    return _gd_vs_minimiser(t, rich=True)
+
+
 def minimiser_agrees_with_replica(t: dict) -> Outcome:
+    """(setting, α) cells where both the minimiser's mean error and the replica are below GD_FLOOR (recovered: a
+    relative gap there is rounding) are counted and listed apart, out of the per-cell and the pooled test."""
     points, replica = require(t["dln_minimiser"], "minimiser theory points"), t["dln_finite_size"]
     keys = PANEL_KEYS + ["alpha"]
     theory = replica.drop_duplicates(keys)[keys + ["replica"]].dropna()
     points = points.merge(theory, on=keys, how="inner")
     require(points, "minimiser points with a replica value at the same α")
-    gap = points["mse_argmin"] / points["teacher_energy"] - points["replica"]
+    error = points["mse_argmin"] / points["teacher_energy"]
+    floor = (error.groupby([points[k] for k in keys]).transform("mean") < GD_FLOOR) & (points["replica"] < GD_FLOOR)
+    recovered = points[floor].drop_duplicates(keys)
+    points, error = require(points[~floor], "minimiser points above the floor"), error[~floor]
+    gap = error - points["replica"]
+    listing = "; ".join(", ".join(f"{k}={getattr(r, k):g}" for k in keys) for r in recovered.itertuples())
     what = (f"(minimiser / seed teacher energy − replica) / (replica + {GD_FLOOR:g}) per run at D = "
             f"{', '.join(map(str, sorted(points['dim'].unique())))} (finite-size bias included; "
-            "results/dln/tables/finite_size.csv has it per D)")
+            "results/dln/tables/finite_size.csv has it per D). "
+            f"{len(recovered)} cells where both the minimiser and the replica are below {GD_FLOOR:g} are reported "
+            f"apart, out of the test ({listing or 'none'})")
     return _equivalence(points.assign(_d=gap, _r=gap / (points["replica"] + GD_FLOOR)), REPLICA_MARGIN, what)
 
 
@@ -209,15 +275,29 @@ CLAIMS = (
           ("dln_single_task",), pt_lambda_independent, kind=GUARD, unit="relative spread of the error over λ",
           margin=LAMBDA_MARGIN),
     Claim("dln_gd_reaches_theorem_4_1", "dln", "GD fine-tuning converges to the minimiser of Theorem 4.1's penalty.",
-          "every Figure 3 setting and α of the GD runs (dln.dim), on the same data per seed",
+          f"every Figure 3 setting with λ_pt ≥ {RICH_LAMBDA:g} (lazy to intermediate) and every α of the GD runs "
+          "(dln.dim), on the same data per seed; every run included, those stopped at the step cap with their gap "
+          "(flagged and listed)",
           f"equivalence of (GD − minimiser)/(minimiser + {GD_FLOOR:g}): FAIL if some (setting, α) cell's interval over "
           f"seeds lies wholly outside ±{ARGMIN_MARGIN:g}; PASS if none does and the interval of the gap pooled over "
           "cells lies inside it", ("dln_simulations",), gd_reaches_minimiser, kind=PAPER,
           unit="relative MSE gap (GD − minimiser)", margin=ARGMIN_MARGIN),
-    Claim("dln_gd_agrees_with_replica", "dln",
+    Claim("dln_gd_reaches_theorem_4_1_rich", "dln",
+          "In the rich regime (λ slightly above −1) too, GD fine-tuning converges to the minimiser of Theorem 4.1's "
+          "penalty.",
+          f"every Figure 3 setting with λ_pt < {RICH_LAMBDA:g} (the rich side, where the paper's regime IV lives and "
+          "GD is slowest) and every α of the GD runs (dln.dim), on the same data per seed; every run included, "
+          "those stopped at the step cap with their gap (flagged and listed)",
+          f"equivalence of (GD − minimiser)/(minimiser + {GD_FLOOR:g}): FAIL if some (setting, α) cell's interval over "
+          f"seeds lies wholly outside ±{ARGMIN_MARGIN:g}; PASS if none does and the interval of the gap pooled over "
+          "cells lies inside it", ("dln_simulations",), gd_reaches_minimiser_rich, kind=PAPER,
+          unit="relative MSE gap (GD − minimiser)", margin=ARGMIN_MARGIN),
+    Claim("dln_minimiser_agrees_with_replica", "dln",
           "The Theorem 4.1 minimiser that GD reaches has the replica error of Proposition 4.2 (D → ∞).",
           "the minimiser theory points (dln.minimiser: its panels, D and seeds); finite D, so the finite-size bias is "
-          "part of the gap (measured per D in results/dln/tables/finite_size.csv)",
+          "part of the gap (measured per D in results/dln/tables/finite_size.csv); (setting, α) cells where both "
+          f"the minimiser's mean error and the replica are below {GD_FLOOR:g} (recovered) are counted and listed "
+          "apart, out of the test",
           f"equivalence of (minimiser/teacher energy − replica)/(replica + {GD_FLOOR:g}): FAIL if some (setting, α) "
           f"cell's interval over seeds lies wholly outside ±{REPLICA_MARGIN:g}; PASS if none does and the interval of "
           "the gap pooled over cells lies inside it",

@@ -6,12 +6,13 @@ Errors are exact test MSEs ‖β̂ − β*‖²/D, valid for inputs x ~ N(0, I_D
 """
 
 import time
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from ptft.dln import tasks, theory
-from ptft.dln.gd import GDOptions, gradient_descent
+from ptft.dln.gd import GDOptions, conservation_drift, gradient_descent
 from ptft.dln.solve import min_penalty_interpolator
 
 
@@ -102,7 +103,36 @@ def _pretrain(task, c, lam, lr, *, dim, seed, gd, pt, alpha_pt, device):
     return res.state, res.beta, extra
 
 
-def simulate_task(
+@dataclass(frozen=True)
+class Unfinished:
+    """The runs of one batch that reached the step cap still descending, and where to continue them from.
+
+    index: (k,) their rows in the batch's table; initial: the FT start state, four (D, k) arrays (the conserved
+    quantities are measured against it over the whole descent); state: the state at the cap, four (D, k).
+    """
+
+    index: np.ndarray
+    initial: tuple
+    state: tuple
+
+    @classmethod
+    def of(cls, res, initial) -> "Unfinished":
+        """The capped runs of a GDResult `res` whose descent started at `initial` ((D, R) each)."""
+        keep = np.flatnonzero(~(res.converged | res.diverged))
+        return cls(keep, tuple(a[:, keep] for a in initial), tuple(a[:, keep] for a in res.state))
+
+    def subset(self, which) -> "Unfinished":
+        """The runs at positions `which` of this set (a boolean mask or indices over its k runs)."""
+        return Unfinished(self.index[which], tuple(a[:, which] for a in self.initial),
+                          tuple(a[:, which] for a in self.state))
+
+
+def simulate_task(**kwargs) -> pd.DataFrame:
+    """finetune_task's table alone (the runs' state at the cap is dropped)."""
+    return finetune_task(**kwargs)[0]
+
+
+def finetune_task(
     *,
     dim,
     alpha,
@@ -118,7 +148,8 @@ def simulate_task(
     argmin=True,
     device="cpu",
 ):
-    """Fine-tune every setting of `settings` on one PT/FT task and return one row per setting (REFERENCE §2, §4).
+    """Fine-tune every setting of `settings` on one PT/FT task: one row per setting (REFERENCE §2, §4), and the
+    Unfinished runs (capped at gd.max_steps, neither converged nor diverged) with the state to continue them from.
 
     settings: DataFrame with columns c_pt, lambda_pt, gamma_ft and optionally lr (overrides gd.lr per run).
     pt="oracle" builds the PT end state in closed form from β_PT = β*_PT; pt="learned" pretrains with batched
@@ -126,6 +157,7 @@ def simulate_task(
     both the FT re-initialisation and the Theorem 4.1 penalty. FT uses round(alpha·dim) samples; all settings
     share the data and advance in one batched GD call. wall_s is that call's wall time, shared by its
     batch_size rows. mse_argmin is NaN when argmin=False or the penalty has √k_d = 0 (λ = −1 with γ = 0).
+    `capped` flags the runs stopped by the step cap; `extended` is False (continue_task sets it).
     """
     task = tasks.make_task(dim=dim, rho_pt=rho_pt, rho_ft=rho_ft, omega=omega, seed=seed, a_pt=a_pt)
     c, lam, gam, lr = _knobs(settings, gd)
@@ -139,7 +171,7 @@ def simulate_task(
     res = gradient_descent(X, y, ft_state, lr=lr, options=gd, device=device)
     wall = time.perf_counter() - start
     sqrt_k = theory.sqrt_k_ft(beta_pt, c, lam, gam)
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "c_pt": c,
             "lambda_pt": lam,
@@ -157,9 +189,45 @@ def simulate_task(
             "beta_ft0_max": np.abs(beta_ft0).max(axis=0),
             "wall_s": wall,
             "batch_size": len(c),
+            "extended": False,
+            "extension_wall_s": 0.0,
             **extra,
         }
     )
+    return table, Unfinished.of(res, ft_state)
+
+
+def continue_task(rows: pd.DataFrame, unfinished: Unfinished, *, steps: int, gd=GDOptions(), device="cpu"):
+    """Continue the Unfinished runs of one finetune_task batch for up to `steps` more GD updates, from their state.
+
+    rows: that batch's table (row i = column i of the batch). The data are drawn again from the task's streams
+    (the same X, y); the stopping rule is gd's, its tol_rel count restarting at the cap (so a run may stop at most
+    one check later than an uninterrupted descent would) and divergence measured from the train MSE at the cap.
+    The continued rows get their new error, train MSE, flags and drift over the whole descent; `steps` counts both
+    budgets, `extended` is True and `extension_wall_s` the continuation's wall time (shared by the continued runs).
+    Returns (rows, the runs still Unfinished).
+    """
+    rows, i = rows.reset_index(drop=True).copy(), unfinished.index
+    if not len(i):
+        return rows, unfinished
+    first = rows.iloc[0]
+    task = tasks.make_task(dim=int(first["dim"]), rho_pt=float(first["rho_pt"]), rho_ft=float(first["rho_ft"]),
+                           omega=float(first["omega"]), seed=int(first["seed"]), a_pt=float(first["a_pt"]))
+    X, y = tasks.training_data(task.beta_ft, round(float(first["alpha"]) * int(first["dim"])), int(first["seed"]),
+                               "ft_train_x")
+    start = time.perf_counter()
+    res = gradient_descent(X, y, unfinished.state, lr=rows["lr"].to_numpy(dtype=np.float64)[i],
+                           options=replace(gd, max_steps=steps), device=device)
+    wall = time.perf_counter() - start
+    rows.loc[i, "mse"] = param_mse(res.beta, task.beta_ft)
+    rows.loc[i, "train_mse"] = res.train_mse
+    rows.loc[i, "steps"] = rows.loc[i, "steps"].to_numpy() + res.steps
+    rows.loc[i, "converged"], rows.loc[i, "diverged"] = res.converged, res.diverged
+    rows.loc[i, "capped"] = ~(res.converged | res.diverged)
+    rows.loc[i, "drift"] = conservation_drift(unfinished.initial, res.state)
+    rows.loc[i, "extended"], rows.loc[i, "extension_wall_s"] = True, wall
+    still = Unfinished(i, unfinished.initial, res.state).subset(~(res.converged | res.diverged))
+    return rows, still
 
 
 def _gd_columns(res, X, y, sqrt_k, beta_star, *, argmin, lr):
@@ -171,6 +239,7 @@ def _gd_columns(res, X, y, sqrt_k, beta_star, *, argmin, lr):
         "steps": res.steps,
         "converged": res.converged,
         "diverged": res.diverged,
+        "capped": ~(res.converged | res.diverged),
         "lr": lr,
         "drift": res.drift,
     }

@@ -1,0 +1,49 @@
+"""run_task_batches' cache: finished batches resume, capped runs continue from their saved state under the second
+budget (never the whole batch again), and a cached batch without that state is run again rather than trusted."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ptft.dln import batch
+
+GD = dict(lr=0.5, tol_train=1e-8, tol_rel=1e-10, check_every=100, max_steps=2_000, max_steps_extended=6_000)
+
+
+def runs():
+    rows = [dict(c_pt=1e-3, lambda_pt=lam, gamma_ft=0.0, lr=0.5, tol_train=1e-8, rho_ft=0.1, omega=1.0, seed=0,
+                 alpha=0.5, rho_pt=0.1, dim=60, a_pt=1.0, pt="oracle", task="t", run_id=f"r{i}")
+            for i, lam in enumerate([-0.99999, 0.0, 0.99])]
+    return pd.DataFrame(rows)
+
+
+def no_gd(*args, **kwargs):
+    raise AssertionError("recomputed a cached batch")
+
+
+def test_cached_batches_resume_and_capped_runs_continue_from_their_state(tmp_path, monkeypatch):
+    first = batch.run_task_batches(runs(), GD, argmin=False, cache=tmp_path)
+    assert first["extended"].all() and (first["steps"] > GD["max_steps"]).all()
+    assert len(list(tmp_path.glob("*.npz"))) >= 1  # the capped runs' state at the first cap
+    monkeypatch.setattr(batch, "finetune_task", no_gd)
+    monkeypatch.setattr(batch, "continue_task", no_gd)
+    pd.testing.assert_frame_equal(batch.run_task_batches(runs(), GD, argmin=False, cache=tmp_path), first)
+    # A larger second budget continues from the first cap's saved state: the first budget is not run again.
+    monkeypatch.undo()
+    monkeypatch.setattr(batch, "finetune_task", no_gd)
+    longer = batch.run_task_batches(runs(), {**GD, "max_steps_extended": 8_000}, argmin=False, cache=tmp_path)
+    still = first["capped"].to_numpy()
+    assert still.any()
+    assert (longer.loc[still, "steps"] > first.loc[still, "steps"]).all()
+    np.testing.assert_array_equal(longer.loc[~still, "steps"], first.loc[~still, "steps"])
+
+
+def test_a_cached_batch_without_the_capped_state_is_run_again(tmp_path):
+    one_budget = {**GD, "max_steps_extended": GD["max_steps"]}
+    batch.run_task_batches(runs(), one_budget, argmin=False, cache=tmp_path)
+    for npz in tmp_path.glob("*.npz"):
+        npz.unlink()
+    again = batch.run_task_batches(runs(), GD, argmin=False, cache=tmp_path)
+    assert again["extended"].all()
+    with pytest.raises(ValueError, match="max_steps_extended"):
+        batch.run_task_batches(runs(), {**GD, "max_steps_extended": 10}, argmin=False)
