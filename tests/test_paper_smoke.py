@@ -18,7 +18,7 @@ SMOKE = ROOT / "tests/configs/paper_smoke.yaml"
 CODE_PATHS = [
     "dln.mode", "dln.pt", "dln.argmin", "dln.gd.lr", "dln.gd.lr_rich", "dln.gd.tol_train", "dln.gd.tol_train_rich",
     "dln.gd.tol_rel", "dln.gd.rich_lambda_below", "dln.gd.rich_gamma_below", "dln.gd.stable_step", "dln.replica.method",
-    "vision.run_datasets", "vision.stem", "vision.policies", "vision.ft.bn_stats", "vision.ft.stop_loss",
+    "vision.stem", "vision.policies", "vision.ft.bn_stats", "vision.ft.stop_loss",
     "vision.pt.stop_loss", "vision.ft_jobs_per_pt", "vision.ensd.layers", "vision.ensd.images",
     "vision.compute.channels_last", "vision.compute.bf16",
     "modarith.p", "modarith.pt_train_frac", "modarith.families", "modarith.sweep_families", "modarith.head",
@@ -41,7 +41,7 @@ CPU_CANNOT = {
 # Sizes, steps, seeds and grids: what the smoke run shrinks.
 SIZES = ("dln.dim", "dln.seeds", "dln.alpha", "dln.gd.check_every", "dln.gd.max_steps", "dln.panels",
          "dln.min_support", "dln.minimiser", "dln.single_task", "dln.phase.num", "dln.replica.alpha",
-         "vision.synthetic", "vision.seeds", "vision.n", "vision.sweeps", "vision.pt.max_epochs",
+         "vision.run_datasets", "vision.synthetic", "vision.seeds", "vision.n", "vision.sweeps", "vision.pt.max_epochs",
          "vision.pt.max_images", "vision.ft.max_epochs", "vision.ensd.max_images", "vision.compute.threads",
          "vision.compute.eval_batch", "vision.compute.checkpoint_every", "modarith.seeds", "modarith.ft_train_frac",
          "modarith.sweeps", "modarith.model", "modarith.pt.steps", "modarith.pt.eval_every",
@@ -87,6 +87,6 @@ def test_paper_smoke_runs_end_to_end_with_its_scorecard(tmp_path, pipeline_cmd):
     assert list(card["claim_id"]) == [c.id for c in arms.CLAIMS]
     assert set(card["arm"]) == {"dln", "vision", "modarith"} and card["numbers"].str.len().gt(0).all()
     vision = pd.read_csv(tmp_path / "results/vision/finetune.csv")
-    assert set(vision["dataset"]) == {"cifar100", "svhn"} and (vision["data_source"] == "synthetic stand-in").all()
+    assert set(vision["dataset"]) == {"cifar100"} and (vision["data_source"] == "synthetic stand-in").all()
     modarith = pd.read_csv(tmp_path / "results/modarith/finetune.csv")
     assert (modarith["p"] == 113).all() and {"shared", "subset"} <= set(modarith["family"])
