@@ -5,6 +5,8 @@ import ptft.arms
 import ptft.config
 import ptft.provenance
 from ptft.deep.runs import members
+from ptft.dln import experiments as dln_exp
+from ptft.dln.regimes import REGIMES, TASK_TYPES
 from ptft.modarith import runs as modarith_runs
 from ptft.vision import runs as vision_runs
 
@@ -31,6 +33,70 @@ wildcard_constraints:
     pt_id=r"[0-9a-f]+",
     pt_job=r"[^/]+",
     ft_job=r"[0-9a-f]+(-[0-9]+)?",
+
+
+# Diagonal linear networks (dln.smk, replica.smk, report.smk): run tables, replica curves, input functions.
+DLN = config["dln"]
+DLN_RUNS = dln_exp.gd_run_table(DLN)
+DLN_SINGLE = dln_exp.single_task_table(DLN)
+DLN_MINIMISER = dln_exp.minimiser_run_table(DLN)
+# Replica curves (replica.smk): one per (group, setting), each at every α; every reader of replica.csv checks it
+# holds exactly these rows (REPLICA_KEYS), the single-task curves one per (c_pt, α).
+REPLICA = DLN["replica"]
+FIG4_REGIMES = {
+    name: {**r, "c_pt": REPLICA.get("figure4_c_pt", r["c_pt"])}
+    for name, r in REGIMES.items()
+}
+REPLICA_SETTINGS = dln_exp.replica_table(DLN, FIG4_REGIMES, TASK_TYPES)
+REPLICA_ALPHA = dln_exp.replica_alpha(DLN)
+REPLICA_KEYS = dln_exp.curve_keys(REPLICA_SETTINGS, REPLICA_ALPHA, dln_exp.REPLICA_KEY)
+SINGLE_ALPHA = sorted(set(REPLICA_ALPHA) | set(DLN["single_task"]["alpha"]))
+# GD on CUDA (float64) asks the scheduler for a GPU; the minimiser and the theory stay on CPUs. The GD script reads
+# `compute` from the config, not from params: like the deep arms' (ptft.deep.device), editing it reruns nothing.
+DLN_COMPUTE = DLN["compute"]
+DLN_TASKS = sorted(set(DLN_RUNS["task"]))
+# dln.mode, read here only: which Figure 3 points exist (GD runs, minimiser theory points, or both); every rule and
+# the scorecard's tables (report.smk) follow from DLN_POINTS.
+DLN_POINTS = {
+    name: f"results/dln/{name}.csv"
+    for name, mode in (("simulations", "gd"), ("minimiser", "minimiser"))
+    if DLN["mode"] in (mode, "both")
+}
+# Memory per DLN training job (MiB): `ptft plan` estimates under 0.2 GB at the paper's D = 5000 (the design matrix
+# and the batched states in float64); the rest is the interpreter with NumPy and torch.
+DLN_MEM_MB = 2000
+REPLICA_SOLVER = {"method": REPLICA["method"]} | (
+    {"n_samples": REPLICA["mc_samples"]} if REPLICA["method"] == "mc" else {}
+)
+
+
+def get_dln_gd_runs(wildcards):
+    """The GD runs of one task (a dln_gd job), as records."""
+    return DLN_RUNS[DLN_RUNS["task"] == wildcards.task].to_dict("records")
+
+
+def get_dln_gd_cache(wildcards):
+    """The folder where a dln_gd job caches its finished batches (and resumes from)."""
+    return f"results/dln/gd/.partial/{wildcards.task}"
+
+
+def get_dln_minimiser_runs(wildcards):
+    """The minimiser points of one seed (a dln_minimiser job), as records."""
+    return DLN_MINIMISER[DLN_MINIMISER["seed"] == int(wildcards.seed)].to_dict(
+        "records"
+    )
+
+
+def get_dln_single_task_runs(wildcards):
+    """The single-task runs of one seed (a dln_single_task job), as records."""
+    return DLN_SINGLE[DLN_SINGLE["seed"] == int(wildcards.seed)].to_dict("records")
+
+
+def get_replica_settings(wildcards):
+    """The replica curves of one group (a replica_curves job), as records."""
+    return REPLICA_SETTINGS[REPLICA_SETTINGS["group"] == wildcards.group].to_dict(
+        "records"
+    )
 
 
 # Run tables of the deep arms (ptft.deep.runs): one row per PT run (pt_id) and per FT run (ft_id), each naming the

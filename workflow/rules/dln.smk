@@ -1,6 +1,5 @@
 # Diagonal linear networks: batched GD per task, aggregation, Figure 3, phase diagrams, the λ-independence check.
-from ptft.dln import experiments as dln_exp
-from ptft.dln.regimes import REGIMES, TASK_TYPES
+# Run tables, replica curves and input functions: common.smk.
 
 
 localrules:
@@ -12,35 +11,6 @@ localrules:
     dln_phase,
 
 
-DLN = config["dln"]
-DLN_RUNS = dln_exp.gd_run_table(DLN)
-DLN_SINGLE = dln_exp.single_task_table(DLN)
-DLN_MINIMISER = dln_exp.minimiser_run_table(DLN)
-# Replica curves (replica.smk): one per (group, setting), each at every α; every reader of replica.csv checks it
-# holds exactly these rows (REPLICA_KEYS), the single-task curves one per (c_pt, α).
-REPLICA = DLN["replica"]
-FIG4_REGIMES = {
-    name: {**r, "c_pt": REPLICA.get("figure4_c_pt", r["c_pt"])}
-    for name, r in REGIMES.items()
-}
-REPLICA_SETTINGS = dln_exp.replica_table(DLN, FIG4_REGIMES, TASK_TYPES)
-REPLICA_ALPHA = dln_exp.replica_alpha(DLN)
-REPLICA_KEYS = dln_exp.curve_keys(REPLICA_SETTINGS, REPLICA_ALPHA, dln_exp.REPLICA_KEY)
-SINGLE_ALPHA = sorted(set(REPLICA_ALPHA) | set(DLN["single_task"]["alpha"]))
-# GD on CUDA (float64) asks the scheduler for a GPU; the minimiser and the theory stay on CPUs. The GD script reads
-# `compute` from the config, not from params: like the deep arms' (ptft.deep.device), editing it reruns nothing.
-DLN_COMPUTE = DLN["compute"]
-DLN_TASKS = sorted(set(DLN_RUNS["task"]))
-# dln.mode: which Figure 3 points exist (GD runs, minimiser theory points, or both); the rest follows from that.
-DLN_POINTS = {
-    "simulations": "results/dln/simulations.csv",
-    "minimiser": "results/dln/minimiser.csv",
-}
-DLN_POINTS = {
-    k: v
-    for k, v in DLN_POINTS.items()
-    if {"simulations": "minimiser", "minimiser": "gd"}[k] != DLN["mode"]
-}
 if "dln" in config["arms"]:
     TARGETS["dln"] = [
         *DLN_POINTS.values(),
@@ -65,12 +35,13 @@ rule dln_gd:
     resources:
         runtime=DLN_COMPUTE["runtime"],
         gpu=1 if DLN_COMPUTE["device"] == "cuda" else 0,
+        mem_mb=DLN_MEM_MB,
     params:
-        runs=lambda w: DLN_RUNS[DLN_RUNS["task"] == w.task].to_dict("records"),
+        runs=get_dln_gd_runs,
         gd=DLN["gd"],
         argmin=DLN["argmin"],
         alpha_pt=DLN.get("alpha_pt"),
-        cache=lambda w: f"results/dln/gd/.partial/{w.task}",
+        cache=get_dln_gd_cache,
     script:
         "../scripts/dln_gd.py"
 
@@ -101,10 +72,10 @@ rule dln_minimiser:
     conda:
         ENV
     threads: 1
+    resources:
+        mem_mb=DLN_MEM_MB,
     params:
-        runs=lambda w: DLN_MINIMISER[DLN_MINIMISER["seed"] == int(w.seed)].to_dict(
-            "records"
-        ),
+        runs=get_dln_minimiser_runs,
     script:
         "../scripts/dln_minimiser.py"
 
@@ -155,8 +126,10 @@ rule dln_single_task:
     conda:
         ENV
     threads: 1
+    resources:
+        mem_mb=DLN_MEM_MB,
     params:
-        runs=lambda w: DLN_SINGLE[DLN_SINGLE["seed"] == int(w.seed)].to_dict("records"),
+        runs=get_dln_single_task_runs,
         gd=DLN["gd"],
         argmin=DLN["argmin"],
     script:

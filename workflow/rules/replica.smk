@@ -1,5 +1,5 @@
 # Replica theory (Proposition 4.2): Figure 3 lines, Figure 4, the agreement and regime tables. The curves to compute
-# (REPLICA_SETTINGS × REPLICA_ALPHA, the rows REPLICA_KEYS) are defined in dln.smk, which reads replica.csv too.
+# (REPLICA_SETTINGS × REPLICA_ALPHA, the rows REPLICA_KEYS) are defined in common.smk; dln.smk reads replica.csv too.
 
 
 localrules:
@@ -8,9 +8,6 @@ localrules:
     dln_agreement,
 
 
-REPLICA_SOLVER = {"method": REPLICA["method"]} | (
-    {"n_samples": REPLICA["mc_samples"]} if REPLICA["method"] == "mc" else {}
-)
 if "dln" in config["arms"]:
     TARGETS["dln"] += [
         "results/dln/replica.csv",
@@ -29,9 +26,7 @@ rule replica_curves:
         ENV
     threads: 1
     params:
-        settings=lambda w: REPLICA_SETTINGS.query("group == @w.group").to_dict(
-            "records"
-        ),
+        settings=get_replica_settings,
         alpha=REPLICA_ALPHA,
         solver=REPLICA_SOLVER,
     script:

@@ -8,11 +8,10 @@ localrules:
 
 
 # Scorecard tables: the arms' registry (ptft.arms.TABLES: name -> (arm, Table)). A disabled arm's claims: NOT RUN.
-# In dln.mode minimiser (gd) the GD (minimiser) tables do not exist: their claims come out NOT RUN.
-DLN_ABSENT = {
-    "minimiser": ["dln_simulations"],
-    "gd": ["dln_minimiser", "dln_finite_size"],
-}.get(DLN["mode"], [])
+# Without the GD runs or the minimiser points (dln.mode, DLN_POINTS in common.smk) their claims come out NOT RUN.
+DLN_ABSENT = [
+    f"dln_{name}" for name in ("simulations", "minimiser") if name not in DLN_POINTS
+]
 SCORECARD_TABLES = {
     k: v
     for k, v in ptft.arms.TABLES.items()
