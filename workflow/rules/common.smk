@@ -4,6 +4,7 @@ from pathlib import Path
 import ptft.arms
 import ptft.config
 import ptft.provenance
+from ptft.report import ids
 from ptft.deep.runs import members
 from ptft.modarith import runs as modarith_runs
 from ptft.vision import runs as vision_runs
