@@ -71,11 +71,14 @@ def effect_lines(ax, effects: pd.DataFrame, x: str, palette: dict, *, log_x: boo
         ax.errorbar(xs, e["effect"], yerr=[e["effect"] - e["ci_low"], e["ci_high"] - e["effect"]], marker="o",
                     ms=4, capsize=2, color=palette[value], label=f"{value:g}")
     ax.axhline(0, color="0.2", lw=0.8)
+    lo, hi = ax.get_ylim()
+    pad = 0.08 * (max(hi, 0) - min(lo, 0) or 1)
+    ax.set_ylim(min(lo, -pad), max(hi, pad))  # zero always inside, never on the frame
     if log_x:
         log_ticks(ax, effects[x])
 
 
-def _limits(ax, rows: pd.DataFrame, chance: float | None) -> None:
+def _limits(ax, chance: float | None) -> None:
     """Accuracy axis fitted to the data (an effect of 0.03 must be visible), cut at 1, chance drawn and kept in
     range when it is near the data; otherwise named in the corner."""
     lo, hi = ax.get_ylim()
@@ -116,7 +119,7 @@ def acc_vs_size(long: pd.DataFrame, sweep: str, axes: Axes, *, reference_value: 
         cut |= errorbars(row[0], part, size, "test_acc", "value", palette, log_x=log_x, baseline=baseline, clip=(0, 1))
         if reference is not None and part[reference].notna().any():
             row[0].axhline(part[reference].mean(), ls=":", color="0.4")
-        _limits(row[0], part, chance)
+        _limits(row[0], chance)
         row[0].set(title=title(name, part) if title else str(name), ylabel=plotting.label("test_acc"))
         mine = effects[effects[panel] == name]
         if len(mine):
@@ -134,6 +137,8 @@ def acc_vs_size(long: pd.DataFrame, sweep: str, axes: Axes, *, reference_value: 
     grid[0][0].legend(title=plotting.label(knob), fontsize=7, title_fontsize=7)
     if cut:
         notes.append("accuracy intervals cut at [0, 1]")
+    if len(effects) and (effects["n_seeds"] < 2).any():
+        notes.append("Δ points from a single seed have no interval")
     fig.tight_layout()
     return fig, notes
 

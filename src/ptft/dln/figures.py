@@ -132,7 +132,7 @@ def figure4(curves: pd.DataFrame, *, floor: float):
         ax.set_title(f"{name.replace('_', ' ')}: {_fmt('rho_ft', t['rho_ft'])}, {_fmt('omega', t['omega'])}", fontsize=9)
         ax.set(xlabel=plotting.label("alpha"), ylabel=plotting.label("mse"), xlim=(0, None), yscale="log",
                ylim=(1e-10, 3))
-        ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=1)
+        ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=1)
     names = ", ".join(f"{k} = {v}" for k, v in REGIME_NAMES.items())
     fig.suptitle(f"Replica theory, {_fmt('c_pt', curves['c_pt'].iloc[0])}; regimes computed from ℓ and PD ({names})",
                  fontsize=8)
@@ -193,11 +193,10 @@ def single_task_figure(summary: pd.DataFrame, replica: pd.DataFrame):
     fig, ax = plt.subplots(figsize=(5.0, 3.6))
     for c, line in replica.groupby("c_pt"):
         ax.plot(line["alpha"], line["mse"], color="0.2", lw=1.2, label=f"replica, {_fmt('c_pt', c)}")
-    notes = []
+    notes, series = [], 0
     for c, part in summary.groupby("c_pt"):
-        groups = coincident(part, "lambda_pt", ["alpha"])
-        palette = sns.color_palette("coolwarm", len(groups))
-        for colour, lams in zip(palette, groups):
+        for lams in coincident(part, "lambda_pt", ["alpha"]):
+            colour, series = f"C{series}", series + 1
             pts = part[np.isclose(part["lambda_pt"], lams[0])].sort_values("alpha")
             name = _fmt("lambda_pt", lams[0]) if len(lams) == 1 else (
                 "$\\lambda_{\\mathrm{PT}}$ ∈ {" + ", ".join(f"{v:g}" for v in lams) + "} (identical)")
