@@ -43,10 +43,13 @@ def _interval(r) -> str:
 
 # Widen the report's description column for the table (it is a narrow prose column beside the rule graph) and let
 # the rule graph move below it; the table scrolls sideways on its own on a narrow screen.
-STYLE = ("<style>.prose.max-w-lg{max-width:min(100%,70rem)!important}.grow.flex.gap-3{flex-wrap:wrap}"
-         "#landing table{border-collapse:collapse;font-size:12px;margin:0}#landing td,#landing th{border:1px solid #ccc;"
-         "padding:2px 5px;white-space:nowrap}#landing td.c{white-space:normal;min-width:14em}"
-         "#landing .scroll{overflow-x:auto;max-width:100%}</style>")
+STYLE = ("<style>.prose.max-w-lg{max-width:76rem!important}.grow.flex.gap-3{flex-wrap:wrap}"
+         ".grow.flex.gap-3>.py-2{flex:1 1 100%;min-width:0}"
+         "#landing .scroll{overflow-x:auto;max-width:100%}"
+         "#landing table{border-collapse:collapse;font-size:12px!important;line-height:1.25!important;margin:0!important;"
+         "width:auto!important}"
+         "#landing td,#landing th{border:1px solid #ccc;padding:2px 5px!important;white-space:nowrap;"
+         "vertical-align:top}#landing td.c{white-space:normal;min-width:12em}#landing a{font-weight:normal}</style>")
 
 
 def landing(card: pd.DataFrame, links: dict) -> str:
@@ -66,7 +69,7 @@ def landing(card: pd.DataFrame, links: dict) -> str:
             f"<td>{'–' if pd.isna(r.p_holm) else f'{r.p_holm:.2g}'}</td><td class='c'>{items or '–'}</td></tr>")
     legend = " ".join(f"<span style='background-color:{COLOURS[v]};padding:0 4px'>{v}</span>" for v in VERDICTS)
     head = "".join(f"<th>{h}</th>" for h in ("claim", "kind", "verdict (Holm)", "effect [95% CI]", "unit", "seeds",
-                                               "p (Holm)", "figure · table"))
+                                               "p (Holm)", "figures · tables"))
     return (f"{STYLE}<div id='landing'><h2>Verdicts</h2><p>{html.escape(headline(card))}</p><p>{legend}</p>"
             f"<div class='scroll'><table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
             "<p>Each claim's domain, test and numbers: the Scorecard category (results/scorecard.html).</p></div>")

@@ -23,30 +23,26 @@ ARM_TARGETS = [path for arm in config["arms"] for path in TARGETS.get(arm, [])]
 # Per claim table (a claim's `needs`), the report items made from it: the landing page links each claim to them.
 REPORT_ITEMS = {
     "vision_finetune": [
-        (f"{s} (figure)", f"results/vision/figures/ft_acc_{s}.png")
-        for s in VISION["sweeps"]
+        (s, f"results/vision/figures/ft_acc_{s}.png") for s in VISION["sweeps"]
     ],
     "modarith_finetune": [
-        *[
-            (f"{s} (figure)", f"results/modarith/figures/ft_acc_{s}.png")
-            for s in MODARITH["sweeps"]
-        ],
-        ("summary (table)", "results/modarith/tables/finetune_summary.csv"),
+        *[(s, f"results/modarith/figures/ft_acc_{s}.png") for s in MODARITH["sweeps"]],
+        ("summary table", "results/modarith/tables/finetune_summary.csv"),
     ],
     "dln_simulations": [
         ("Figure 3", "results/dln/figures/fig3.png"),
         ("knob effects", "results/dln/figures/effects.png"),
-        ("GD vs theory (table)", "results/dln/tables/agreement.csv"),
+        ("GD vs theory table", "results/dln/tables/agreement.csv"),
     ],
     "dln_minimiser": [
         ("Figure 3", "results/dln/figures/fig3.png"),
         ("knob effects", "results/dln/figures/effects.png"),
     ],
-    "dln_finite_size": [("finite size (table)", "results/dln/tables/finite_size.csv")],
+    "dln_finite_size": [("finite-size table", "results/dln/tables/finite_size.csv")],
     "dln_single_task": [("single task", "results/dln/figures/single_task.png")],
     "dln_regime_curves": [
         ("Figure 4", "results/dln/figures/fig4.png"),
-        ("regimes (table)", "results/dln/tables/regimes.csv"),
+        ("regimes table", "results/dln/tables/regimes.csv"),
     ],
 }
 TARGETS["report"] = [

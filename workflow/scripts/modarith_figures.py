@@ -22,7 +22,7 @@ with tracked(snakemake) as prov:
     figures.save(fig, list(out.steps), note=plotting.footer(seeds, "bars: mean ± Student-t 95% CI over the runs that "
                                                             "reached it, dots: runs", *notes, p.note))
     evals = pd.read_csv(snakemake.input.pretrain_evals)
-    figures.save(figures.pt_grokking(evals, dict(p.base), p.pt_train_frac), list(out.grokking),
+    figures.save(figures.pt_grokking(evals, dict(p.base), p.pt_train_frac, 1 / ft["p"].iloc[0]), list(out.grokking),
                  note=plotting.footer(plotting.seeds(evals["seed"]), "band: Student-t 95% CI over seeds, cut at [0, 1]",
                                       p.note))
     prov.update(seeds=sorted(int(s) for s in ft["seed"].unique()), data_source="generated")

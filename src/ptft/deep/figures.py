@@ -85,7 +85,7 @@ def _limits(ax, chance: float | None) -> None:
     hi = min(hi, 1.01)
     if chance is not None:
         if chance >= lo - 0.25:
-            lo = min(lo, chance - 0.02)
+            lo, hi = min(lo, chance - 0.02), max(hi, min(chance + 0.02, 1.01))
             ax.axhline(chance, color="0.5", lw=0.8, ls="-.")
         else:
             ax.text(0.02, 0.02, f"chance {chance:.2g} (below)", transform=ax.transAxes, fontsize=7, color="0.4")
@@ -124,10 +124,15 @@ def acc_vs_size(long: pd.DataFrame, sweep: str, axes: Axes, *, reference_value: 
         mine = effects[effects[panel] == name]
         if len(mine):
             effect_lines(row[1], mine, size, palette, log_x=log_x)
+            row[1].set(ylabel="Δ test accuracy")
         else:
-            notes.append(f"{name}: no run at {plotting.label(knob)} = {reference_value:g}, no effect to pair")
-        row[1].set(title=f"paired: acc({plotting.label(knob)}) − acc(= {reference_value:g})",
-                   ylabel="Δ test accuracy")
+            why = ("only the reference ran here" if set(part["value"]) == {reference_value} else
+                   f"no run at {plotting.label(knob)} = {reference_value:g}")
+            row[1].text(0.5, 0.5, f"{why}:\nno effect to pair", ha="center", va="center", transform=row[1].transAxes,
+                        color="0.4")
+            row[1].set(xticks=[], yticks=[])
+            notes.append(f"{name}: {why}")
+        row[1].set_title(f"paired: acc({plotting.label(knob)}) − acc(= {reference_value:g})")
         if probe is not None:
             effect_lines(row[2], probe[probe[panel] == name], size, palette, log_x=log_x)
             row[2].set(title="paired: fine-tuned − linear probe", ylabel="Δ test accuracy")

@@ -231,6 +231,9 @@ def effects_figure(effects: pd.DataFrame):
             ax.errorbar(e["alpha"], e["effect"], yerr=[e["effect"] - e["ci_low"], e["ci_high"] - e["effect"]],
                         color=colour, marker="o", ms=4, capsize=2, label=_fmt(knob, level))
         ax.axhline(0, color="0.2", lw=0.8)
+        lo, hi = ax.get_ylim()
+        pad = 0.08 * (max(hi, 0) - min(lo, 0) or 1)
+        ax.set_ylim(min(lo, -pad), max(hi, pad))  # zero inside, never on the frame
         fixed = ", ".join(_fmt(k, v) for k, v in zip(others[knob], key))
         ax.set_title(f"{_fmt(knob, part['reference'].iloc[0])} is the reference\n{fixed}", fontsize=7)
         ax.set(xlabel=plotting.label("alpha"), ylabel=r"$\Delta E_{\mathrm{gen}}$ (paired)")

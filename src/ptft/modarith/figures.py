@@ -66,19 +66,22 @@ def acc_vs_frac(long: pd.DataFrame, sweep: str, families=None):
                             title=lambda family, r: f"{family}: {r['pt_task'].iloc[0]} → {r['ft_task'].iloc[0]}")
 
 
-def pt_grokking(evals: pd.DataFrame, base: dict, pt_train_frac: float):
+def pt_grokking(evals: pd.DataFrame, base: dict, pt_train_frac: float, chance: float | None = None):
     """PT test accuracy (mean ± 95% CI over seeds) vs step at the base knobs, one line per PT task (mixtures:
     the mean over their operations): generalisation to symmetric-held-out pairs, i.e. grokking."""
     plotting.setup()
     rows = evals[(evals["alpha_rel"] == base["alpha_rel"]) & (evals["c_pt"] == base["c_pt"])]
     fig, ax = plt.subplots(figsize=(4.2, 3.2))
-    for key in ("test_acc", "train_acc"):
-        for task, group in rows.groupby("pt_task"):
+    for i, (task, group) in enumerate(rows.groupby("pt_task")):
+        for key in ("test_acc", "train_acc"):  # one colour per task: test solid with its band, train dotted
             s = mean_ci(group, "step", key)
-            ax.plot(s["step"], s["mean"], ls="-" if key == "test_acc" else ":", label=f"{task} ({key[:-4]})")
-            ax.fill_between(s["step"], np.clip(s["mean"] - s["ci95"], 0, 1), np.clip(s["mean"] + s["ci95"], 0, 1),
-                            alpha=0.2)  # the band cut at [0, 1], as the caption says
-    ax.axhline(0.95, color="0.5", lw=0.8, ls="--")
+            ax.plot(s["step"], s["mean"], ls="-" if key == "test_acc" else ":", color=f"C{i}",
+                    label=f"{task} ({key[:-4]})")
+            if key == "test_acc":
+                ax.fill_between(s["step"], np.clip(s["mean"] - s["ci95"], 0, 1),
+                                np.clip(s["mean"] + s["ci95"], 0, 1), color=f"C{i}", alpha=0.2)  # cut at [0, 1]
+    if chance is not None:
+        ax.axhline(chance, color="0.5", lw=0.8, ls="-.", label="chance 1/p")
     ax.set(xlabel="PT step", ylabel="accuracy", ylim=(-0.02, 1.02),
            title=f"PT on {pt_train_frac:g} of the unordered pairs")
     ax.legend(fontsize=7)
