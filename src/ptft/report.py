@@ -41,15 +41,18 @@ def _interval(r) -> str:
     return f"{r.effect:+.3g}{ci}"
 
 
-# Widen the report's description column for the table (it is a narrow prose column beside the rule graph) and let
-# the rule graph move below it; the table scrolls sideways on its own on a narrow screen.
-STYLE = ("<style>.prose.max-w-lg{max-width:76rem!important}.grow.flex.gap-3{flex-wrap:wrap}"
+# Widen the report's description column for the table (it is a narrow prose column beside the rule graph), let the
+# rule graph move below it, and start the page at its top (the report centres its content, which cuts the top of a
+# page taller than the screen); the table scrolls sideways on its own on a narrow screen.
+STYLE = ("<style>.prose.max-w-lg{max-width:none!important}.grow.flex.gap-3{flex-wrap:wrap}"
          ".grow.flex.gap-3>.py-2{flex:1 1 100%;min-width:0}"
+         ".overflow-auto:has(#landing){align-items:flex-start!important;justify-content:flex-start!important}"
          "#landing .scroll{overflow-x:auto;max-width:100%}"
-         "#landing table{border-collapse:collapse;font-size:12px!important;line-height:1.25!important;margin:0!important;"
-         "width:auto!important}"
+         "#landing table{border-collapse:collapse;font-size:12px!important;line-height:1.25!important;"
+         "margin:0!important;width:auto!important}"
          "#landing td,#landing th{border:1px solid #ccc;padding:2px 5px!important;white-space:nowrap;"
-         "vertical-align:top}#landing td.c{white-space:normal;min-width:12em}#landing a{font-weight:normal}</style>")
+         "vertical-align:top}#landing td.c{white-space:normal;min-width:10em;max-width:16em}"
+         "#landing a{font-weight:normal}</style>")
 
 
 def landing(card: pd.DataFrame, links: dict) -> str:
@@ -65,7 +68,7 @@ def landing(card: pd.DataFrame, links: dict) -> str:
         rows.append(
             f"<tr id='landing-{r.claim_id}'><td>{html.escape(r.claim_id)}</td><td>{html.escape(r.kind)}</td>"
             f"<td style='background-color:{colour}'><b>{r.verdict_holm}</b></td>"
-            f"<td>{_interval(r)}</td><td>{html.escape(str(r.unit))}</td><td>{r.n_seeds}</td>"
+            f"<td>{_interval(r)}</td><td class='c'>{html.escape(str(r.unit))}</td><td>{r.n_seeds}</td>"
             f"<td>{'–' if pd.isna(r.p_holm) else f'{r.p_holm:.2g}'}</td><td class='c'>{items or '–'}</td></tr>")
     legend = " ".join(f"<span style='background-color:{COLOURS[v]};padding:0 4px'>{v}</span>" for v in VERDICTS)
     head = "".join(f"<th>{h}</th>" for h in ("claim", "kind", "verdict (Holm)", "effect [95% CI]", "unit", "seeds",

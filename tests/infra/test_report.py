@@ -1,6 +1,7 @@
 """The HTML report: captions render without docutils errors; the report opens on every claim's verdict; the
-scorecard and provenance pages, and the Snakemake report that embeds them, are visible in a real headless browser (Debian chromium, installed by
-tests/infra/browser_setup.sh or the test skips); `make report` refuses results made with another config."""
+scorecard and provenance pages, and the Snakemake report that embeds them, are visible in a real headless browser
+(Debian chromium, installed by tests/infra/browser_setup.sh or the test skips); `make report` refuses results made
+with another config."""
 
 import base64
 import io

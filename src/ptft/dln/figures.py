@@ -132,7 +132,7 @@ def figure4(curves: pd.DataFrame, *, floor: float):
         ax.set_title(f"{name.replace('_', ' ')}: {_fmt('rho_ft', t['rho_ft'])}, {_fmt('omega', t['omega'])}", fontsize=9)
         ax.set(xlabel=plotting.label("alpha"), ylabel=plotting.label("mse"), xlim=(0, None), yscale="log",
                ylim=(1e-10, 3))
-        ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=1)
+        ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.42), ncol=1)
     names = ", ".join(f"{k} = {v}" for k, v in REGIME_NAMES.items())
     fig.suptitle(f"Replica theory, {_fmt('c_pt', curves['c_pt'].iloc[0])}; regimes computed from ℓ and PD ({names})",
                  fontsize=8)
@@ -203,7 +203,8 @@ def single_task_figure(summary: pd.DataFrame, replica: pd.DataFrame):
             ax.errorbar(pts["alpha"], pts["mean"], yerr=pts["ci95"], color=colour, marker="o", ls="none", ms=4,
                         capsize=2, label=f"GD {name}, {_fmt('c_pt', c)}")
             if len(lams) > 1:
-                notes.append(f"c = {c:g}: λ ∈ {{{', '.join(f'{v:g}' for v in lams)}}} give identical GD errors, drawn once")
+                values = ", ".join(f"{v:g}" for v in lams)
+                notes.append(f"c = {c:g}: λ ∈ {{{values}}} give identical GD errors, drawn once")
     top = 1.5 * max(summary["mean"].max(), replica["mse"].max())
     if (summary["mean"] + summary["ci95"].fillna(0) > top).any():
         notes.append(f"intervals cut at the axis top ({top:.2g})")

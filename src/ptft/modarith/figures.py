@@ -1,6 +1,6 @@
 """Tidy tables and figures of the modarith arm: FT test accuracy vs FT train fraction per knob sweep (the shared
-deep figure, ptft.deep.figures, one row per family, with the claims' paired effects); steps-to-generalise vs knob; PT test accuracy vs step
-(grokking). Pure functions of DataFrames; figures.save writes."""
+deep figure, ptft.deep.figures, one row per family, with the claims' paired effects); steps-to-generalise vs
+knob; PT test accuracy vs step (grokking). Pure functions of DataFrames; figures.save writes."""
 
 import matplotlib.pyplot as plt
 import numpy as np
