@@ -268,7 +268,7 @@ def _cell(column: str, value) -> str:
     if column in HASHES:
         return f"<td title='{html.escape(str(value))}'><code>{html.escape(str(value)[:8])}</code></td>"
     if column in ("wall_s", "cost_s"):
-        return f"<td title='{float(value):.3f} s' style='text-align:right'>{_duration(value)}</td>"
+        return f"<td title='{float(value):.3f} s' style='text-align:right;white-space:nowrap'>{_duration(value)}</td>"
     style = " style='background-color:#f8d7da'" if value == "synthetic stand-in" else ""
     return f"<td{style}>{html.escape(str(value))}</td>"
 

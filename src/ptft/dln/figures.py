@@ -132,7 +132,8 @@ def figure4(curves: pd.DataFrame, *, floor: float):
         ax.set_title(f"{name.replace('_', ' ')}: {_fmt('rho_ft', t['rho_ft'])}, {_fmt('omega', t['omega'])}", fontsize=9)
         ax.set(xlabel=plotting.label("alpha"), ylabel=plotting.label("mse"), xlim=(0, None), yscale="log",
                ylim=(1e-10, 3))
-        ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.42), ncol=1)
+        # Below the axis label: anchored at the axes' bottom, 5 font sizes down.
+        ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, 0), borderaxespad=5)
     names = ", ".join(f"{k} = {v}" for k, v in REGIME_NAMES.items())
     fig.suptitle(f"Replica theory, {_fmt('c_pt', curves['c_pt'].iloc[0])}; regimes computed from ℓ and PD ({names})",
                  fontsize=8)
