@@ -15,9 +15,10 @@ import pandas as pd
 from ptft.scorecard import COLOURS, VERDICTS, headline
 
 
-class Ids(list):
-    """A list of run ids (a rule's `params:`) that prints as its count and digest: the report's info pane of a
-    figure shows its job's params, and a hundred hashes there say nothing. Still the full list to the script."""
+class Ids(tuple):
+    """Run ids (a rule's `params:`) that print as their count and digest: the report's info pane of a figure shows
+    its job's params, and a hundred hashes there say nothing. Still every id to the script. A tuple, since Snakemake
+    rebuilds a list parameter as a plain list."""
 
     def __repr__(self) -> str:
         digest = hashlib.sha256("\n".join(map(str, self)).encode()).hexdigest()[:10]
