@@ -199,23 +199,92 @@ def as_json(lineage: Lineage) -> str:
                        "findings": [f.__dict__ for f in lineage.findings]}, indent=2)
 
 
-def index_table(outputs) -> pd.DataFrame:
-    """One row per output from its record: rule, data source, git commit and dirty flag, seeds, inputs, wall time."""
-    rows = []
+def _job(record: dict) -> tuple:
+    """One job's identity: a job writes one record per output, all with its rule, wildcards and finishing time."""
+    return record.get("rule"), json.dumps(record.get("wildcards"), sort_keys=True), record.get("finished")
+
+
+def cost(output, root: Path = Path("."), cache: dict | None = None) -> tuple[float, int]:
+    """(summed wall time in s, number of jobs) of everything `output` was made from, its own job included: its
+    record and every record upstream (folder inputs through their manifests), each job counted once. No re-hashing
+    (that is the audit's job); `cache` (path -> record or None) is shared between calls."""
+    cache = {} if cache is None else cache
+    todo, seen, jobs = [str(output)], set(), {}
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        if path not in cache:
+            rec_file = record_path(root / path)
+            try:
+                cache[path] = io.read_json(rec_file) if rec_file.exists() else None
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                cache[path] = None
+        record = cache[path]
+        if record is None:
+            continue
+        jobs[_job(record)] = float(record.get("wall_s") or 0.0)
+        manifests = record.get("input_manifests") or {}
+        for inp in record.get("inputs") or {}:
+            todo += [f"{inp}/{name}" for name in manifests.get(inp, {})] if inp in manifests else [inp]
+    return sum(jobs.values()), len(jobs)
+
+
+def index_table(outputs, root: Path = Path(".")) -> pd.DataFrame:
+    """One row per output from its record: rule, data source, git commit and dirty flag, seeds, inputs, this job's
+    wall time, and what the output cost (`cost_s`: summed wall time of the `n_jobs` jobs it was made from)."""
+    rows, cache = [], {}
     for out in outputs:
         rec = io.read_json(record_path(out)) if record_path(out).exists() else {}
         git = rec.get("git") or {}
+        cost_s, n_jobs = cost(out, root, cache)
         rows.append({"output": str(out), "rule": rec.get("rule"), "data_source": rec.get("data_source"),
                      "git_commit": git.get("commit"), "git_dirty": git.get("dirty"), "config_hash": rec.get("config_hash"),
                      "n_seeds": len(rec.get("seeds") or []), "n_inputs": len(rec.get("inputs") or {}),
-                     "device": rec.get("device"), "wall_s": rec.get("wall_s"), "sha256": rec.get("sha256")})
+                     "device": rec.get("device"), "wall_s": rec.get("wall_s"), "cost_s": round(cost_s, 3),
+                     "n_jobs": n_jobs, "sha256": rec.get("sha256")})
     return pd.DataFrame(rows)
 
 
+HASHES = ("git_commit", "config_hash", "sha256")  # shown as 8 characters, the full value on hover and in the CSV
+
+
+def _duration(seconds) -> str:
+    if seconds is None or pd.isna(seconds):
+        return "–"
+    seconds = float(seconds)
+    if seconds < 60:
+        return f"{seconds:.2g} s"
+    h, rest = divmod(int(round(seconds)), 3600)
+    return f"{h} h {rest // 60:02d} min" if h else f"{rest // 60} min {rest % 60:02d} s"
+
+
+def _cell(column: str, value) -> str:
+    import html
+
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "<td>–</td>"
+    if column in HASHES:
+        return f"<td title='{html.escape(str(value))}'><code>{html.escape(str(value)[:8])}</code></td>"
+    if column in ("wall_s", "cost_s"):
+        return f"<td title='{float(value):.3f} s' style='text-align:right;white-space:nowrap'>{_duration(value)}</td>"
+    style = " style='background-color:#f8d7da'" if value == "synthetic stand-in" else ""
+    return f"<td{style}>{html.escape(str(value))}</td>"
+
+
 def index_html(table: pd.DataFrame) -> str:
-    """The provenance index as a standalone HTML page (shown inside the Snakemake report); synthetic rows marked."""
-    styled = (table.style.hide(axis="index").format(precision=3, na_rep="–")
-              .map(lambda v: "background-color: #f8d7da" if v == "synthetic stand-in" else "", subset=["data_source"]))
+    """The provenance index as a standalone HTML page (shown inside the Snakemake report) that fits a laptop screen:
+    hashes shortened (full on hover and in results/provenance.csv), synthetic rows marked, cost per artefact."""
+    heads = {"output": "output", "rule": "rule", "data_source": "data", "git_commit": "commit", "git_dirty": "dirty",
+             "config_hash": "config", "n_seeds": "seeds", "n_inputs": "inputs", "device": "device",
+             "wall_s": "this job", "cost_s": "cost", "n_jobs": "jobs", "sha256": "sha256"}
+    head = "".join(f"<th>{heads.get(c, c)}</th>" for c in table.columns)
+    body = "".join("<tr>" + "".join(_cell(c, v) for c, v in row.items()) + "</tr>" for row in table.to_dict("records"))
     return html_page("Provenance index", "<p>One row per figure and table: the rule that made it, its data source, git "
-                     "commit, seeds and inputs. Verify any of them with <code>python -m ptft audit &lt;output&gt;</code>."
-                     f"</p><div id='provenance'>{styled.to_html()}</div>")
+                     "commit, seeds and inputs; <b>this job</b> is the wall time of the job that wrote it, <b>cost</b> "
+                     "the summed wall time of every job it was made from (<b>jobs</b> of them, walked back through the "
+                     "provenance records). Hashes: first 8 characters, the full value on hover and in "
+                     "results/provenance.csv. Verify any output with <code>python -m ptft audit &lt;output&gt;</code>."
+                     "</p><div id='provenance'><table style='font-size:12px'><thead><tr>" + head +
+                     "</tr></thead><tbody>" + body + "</tbody></table></div>")

@@ -1,4 +1,7 @@
-"""Figure conventions shared by every arm: seaborn style, PDF+PNG, and a visible data-source label."""
+"""Figure conventions shared by every arm: seaborn style, PDF+PNG, and a footer on the figure itself that says
+where its data came from, at what scale (D or dataset, seeds) and how its intervals were computed."""
+
+import textwrap
 
 import matplotlib
 
@@ -19,7 +22,7 @@ LABELS = {
     "gamma_ft": r"$\gamma_{\mathrm{FT}}$",
     "rho_ft": r"$\rho_{\mathrm{FT}}$",
     "omega": r"$\omega$",
-    "alpha_rel": r"relative scale $\alpha_{\mathrm{rel}}$",
+    "alpha_rel": r"$\alpha_{\mathrm{rel}}$",
     "n": "FT train images n",
     "test_acc": "FT test accuracy",
     "ft_train_frac": "FT train fraction",
@@ -45,17 +48,38 @@ def setting(name: str, value) -> str:
     return f"{symbol} = {value:g}" if symbol.startswith("$") else f"{name} = {value:g}"
 
 
+def seeds(values) -> str:
+    """"3 seeds (0–2)": how many seeds a figure averages, and which."""
+    s = sorted({int(v) for v in values})
+    if not s:
+        return "no seeds"
+    which = f"{s[0]}" if len(s) == 1 else (f"{s[0]}–{s[-1]}" if s == list(range(s[0], s[-1] + 1)) else
+                                            ", ".join(map(str, s)))
+    return f"{len(s)} seed{'s' if len(s) > 1 else ''} ({which})"
+
+
+def footer(*parts) -> str:
+    """The parts of a figure's footer that are set, joined by " · "."""
+    return " · ".join(str(p) for p in parts if p)
+
+
+FOOTER_CHARS_PER_INCH = 17  # characters of 8-pt text per inch of figure width
+
+
 def stamp(fig, data_source: str | None, note: str = "") -> None:
-    """Write the data source (and any reduced-scale note) on the figure itself, never only in a caption."""
+    """Write the data source (and the scale, seeds, interval method) on the figure itself, never only in a caption;
+    wrapped to the figure's width, so a long footer never widens the saved canvas."""
     text = " · ".join(s for s in (note, data_source and f"data: {data_source}") if s)
     if data_source == SYNTHETIC:
         text = f"SYNTHETIC STAND-IN DATA — not the paper's dataset. {text}".strip()
     if text:
-        fig.text(0.5, -0.02, text, ha="center", va="top", fontsize=8,
+        width = max(40, int(fig.get_figwidth() * FOOTER_CHARS_PER_INCH))
+        fig.text(0.5, -0.01, "\n".join(textwrap.wrap(text, width)), ha="center", va="top", fontsize=8,
                  color="firebrick" if data_source == SYNTHETIC else "0.3")
 
 
 def save(fig, paths, *, data_source: str | None = None, note: str = "") -> None:
+    """Stamp the footer, write every path (PDF, PNG), close the figure."""
     stamp(fig, data_source, note)
     io.save_figure(fig, *paths)
     plt.close(fig)

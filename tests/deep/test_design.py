@@ -95,9 +95,9 @@ def test_summary_counts_runs_and_finite_values_per_cell():
     assert list(counts.columns) == ["panel", "n_runs"]
 
 
-def test_accuracy_figure_has_one_panel_per_panel_value():
+def test_accuracy_figure_has_one_row_per_panel_value():
     long = runs.sweep_rows(table(), BASE, SWEEPS)
-    fig = figures.acc_vs_size(long, "readout", runs.Axes(size="size", panel="panel"), panels=["b", "a"],
-                              baseline="probe_test_acc", log_x=True)
-    assert [ax.get_title() for ax in fig.axes] == ["b", "a"]
+    fig, _ = figures.acc_vs_size(long, "readout", runs.Axes(size="size", panel="panel"), reference_value=1.0,
+                                 panels=["b", "a"], baseline="probe_test_acc", log_x=True)
+    assert [ax.get_title() for ax in fig.axes[::3]] == ["b", "a"] and len(fig.axes) == 6
     assert len(fig.axes[0].get_legend_handles_labels()[0]) == 3  # one line per γ value

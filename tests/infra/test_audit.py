@@ -139,3 +139,23 @@ def test_a_dataset_archive_read_outside_the_rule_inputs_is_audited(tmp_path, mon
     assert set(lin.leaves) == {str(archive)}
     archive.write_bytes(b"other digits")
     assert ("changed", str(archive)) in kinds(audit.audit(tmp_path / "resources/source.json"))
+
+
+def test_cost_sums_each_upstream_job_once(tmp_path, monkeypatch):
+    """An artefact's cost is the wall time of every job it was made from, walked back through the records; a job
+    that wrote two outputs used by it counts once; the index page shows hashes short, the CSV in full."""
+    from ptft.audit import cost, index_html, index_table
+    from ptft.provenance import write_records
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "results").mkdir()
+    for name in ("a.csv", "b.csv", "fig.png"):
+        (tmp_path / "results" / name).write_text(name)
+    write_records(["results/a.csv", "results/b.csv"], [], rule="train", wildcards={"seed": "0"}, wall_s=100.0)
+    write_records(["results/fig.png"], ["results/a.csv", "results/b.csv"], rule="figure", wildcards={}, wall_s=0.5)
+    assert cost("results/fig.png") == (100.5, 2)
+    table = index_table(["results/fig.png"])
+    assert table.loc[0, "cost_s"] == 100.5 and table.loc[0, "n_jobs"] == 2 and len(table.loc[0, "sha256"]) == 64
+    page = index_html(table)
+    assert f"title='{table.loc[0, 'sha256']}'><code>{table.loc[0, 'sha256'][:8]}</code>" in page
+    assert table.loc[0, "sha256"] not in page.replace(f"title='{table.loc[0, 'sha256']}'", "")

@@ -1,6 +1,7 @@
-"""The HTML report: captions render without docutils errors; the scorecard and provenance pages, and the
-Snakemake report that embeds them, are visible in a real headless browser (Debian chromium, installed by
-tests/infra/browser_setup.sh or the test skips); `make report` refuses results made with another config."""
+"""The HTML report: captions render without docutils errors; the report opens on every claim's verdict; the
+scorecard and provenance pages, and the Snakemake report that embeds them, are visible in a real headless browser
+(Debian chromium, installed by tests/infra/browser_setup.sh or the test skips); `make report` refuses results made
+with another config."""
 
 import base64
 import io
@@ -9,6 +10,8 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+from urllib.parse import unquote
 
 import jinja2
 import pandas as pd
@@ -21,8 +24,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("configfile", ["config/config.yaml", "tests/configs/tiny.yaml"])
-def test_every_caption_renders_without_docutils_messages(configfile):
+def test_every_caption_renders_without_docutils_messages(configfile, tmp_path, monkeypatch):
     cfg = config.load(ROOT / "config/config.yaml", ROOT / configfile)
+    # The landing text includes the verdict table the scorecard rule writes; the report renders in the run's folder.
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results/report_landing.html").write_text("<div id='landing'></div>")
+    monkeypatch.chdir(tmp_path)
     for rst in sorted((ROOT / "workflow/report").glob("*.rst")):
         text = jinja2.Template(rst.read_text()).render(snakemake={"config": cfg})
         warnings = io.StringIO()
@@ -52,6 +59,31 @@ def test_scorecard_and_provenance_pages_render_in_a_browser(tiny_run):
     assert 'id="verdicts"' in page and "<table" in page and "background-color" in page
     assert all(v in page for v in ("PASS", "NOT RUN")) and "dln_gd_reaches_theorem_4_1" in page
     assert 'id="provenance"' in dom(chromium, tiny_run / "provenance.html")
+
+
+def rendered_app(chromium: str, page: Path) -> str:
+    """The report app as the browser renders it (not the report's data scripts)."""
+    shown = dom(chromium, page, "--virtual-time-budget=30000")
+    app = shown[shown.index('<div id="app">'):]
+    return app[:app.index("<script")]
+
+
+@pytest.mark.slow
+def test_report_opens_on_every_verdict(tiny_report):
+    """Without a click, the report's first page shows the verdict table: every claim of the scorecard with its Holm
+    verdict in its colour and its effect, and links to report items that exist in the report."""
+    chromium = browser()
+    app = rendered_app(chromium, tiny_report / "results/report.html")
+    assert 'id="landing"' in app, app[:3000]
+    card = pd.read_csv(tiny_report / "results/scorecard.csv")
+    for claim_id, verdict in zip(card["claim_id"], card["verdict_holm"]):
+        row = re.search(f'<tr id="landing-{claim_id}">(.*?)</tr>', app)
+        assert row, claim_id
+        assert f'style="background-color:{scorecard.COLOURS[verdict]}"><b>{verdict}</b>' in row.group(1), row.group(1)
+    html = (tiny_report / "results/report.html").read_text()
+    for target in set(re.findall(r"app\.showResultInfo\(&#x27;([^&]+)&#x27;\)|app\.showResultInfo\('([^']+)'\)", app)):
+        path = unquote(next(t for t in target if t))
+        assert path.split("/")[-1] in html, path  # a linked item is in the report
 
 
 # What a reader does in the report: open the Scorecard category, then the eye button of results/scorecard.html
@@ -99,9 +131,10 @@ def test_report_config_check_on_the_tiny_run(tiny_workdir, repo_root):
     """The check `make report` runs first: the tiny run's results pass with the tiny config, and without it are
     refused naming it (the config hash of every provenance record is that of the config Snakemake ran with)."""
 
-    def check(*configs):
-        return subprocess.run([sys.executable, "-m", "ptft", "check-config", "--results-of", "results/scorecard.md",
-                               *configs], cwd=tiny_workdir, capture_output=True, text=True)
+    def check(*configs):  # from the checkout, as `make report` runs it (the CLI reads config/ and schemas there)
+        return subprocess.run([sys.executable, "-m", "ptft", "check-config", "--results-of",
+                               str(tiny_workdir / "results/scorecard.md"), *configs], cwd=repo_root,
+                              capture_output=True, text=True)
 
     assert check(str(repo_root / "tests/configs/tiny.yaml")).returncode == 0
     refused = check()

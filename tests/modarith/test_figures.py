@@ -20,7 +20,7 @@ def fake_ft():
     for fam, knobs, seed, frac in itertools.product(["shared", "new"], settings, [0, 1, 2], [0.1, 0.3]):
         acc = 0.5 + frac + 0.01 * seed
         rows.append({"family": fam, "pt_task": "add", "ft_task": "sub" if fam == "shared" else "mul", **knobs,
-                     "seed": seed, "ft_train_frac": frac, "test_acc": acc, "probe_test_acc": acc - 0.1,
+                     "seed": seed, "p": 11, "ft_train_frac": frac, "test_acc": acc, "probe_test_acc": acc - 0.1,
                      "pt_ft_task_acc": np.nan,
                      "steps_to_generalise": np.nan if seed == 2 else 100.0 * seed, "converged": True,
                      "diverged": seed == 1 and frac == 0.1})
@@ -47,8 +47,18 @@ def test_steps_to_generalise_is_the_first_evaluation_at_the_threshold():
 
 def test_figures_render():
     long = sweep_rows(fake_ft(), BASE, SWEEPS)
-    assert len(figures.acc_vs_frac(long, "relative").axes) == 2  # one panel per family
-    assert len(figures.steps_vs_knob(long, 0.9).axes) == 4  # families × sweeps
+    fig, _ = figures.acc_vs_frac(long, "relative")
+    assert len(fig.axes) == 2 * 3  # per family: accuracy, paired knob effect, FT − probe
+    fig, notes = figures.steps_vs_knob(long, 0.9)
+    assert len(fig.axes) == 4 and notes == []  # families × sweeps, each with runs that reached it
+
+
+def test_steps_figure_drops_cells_where_no_run_generalised_and_counts_them():
+    long = sweep_rows(fake_ft(), BASE, SWEEPS)
+    long.loc[long["family"] == "new", "steps_to_generalise"] = np.nan
+    fig, notes = figures.steps_vs_knob(long, 0.9)
+    assert len(fig.axes) == 2 and "new · relative (0 of 12)" in notes[0]
+    assert "8 of 12 runs" in fig.axes[0].get_title()
 
 
 def test_summary_puts_the_probe_beside_each_cell():

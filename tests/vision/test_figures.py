@@ -1,4 +1,5 @@
-"""The vision figures render from tidy rows: one panel per dataset (accuracy) and per (dataset, layer) (ENSD)."""
+"""The vision figures render from tidy rows: per dataset a row of accuracy, paired knob effect and FT − probe;
+ENSD as small multiples per (dataset, layer), identical layers drawn once."""
 
 import itertools
 
@@ -18,11 +19,26 @@ def rows(layers=(None,)):
                                                                    layers)])
 
 
-def test_accuracy_figure_has_a_panel_per_dataset():
-    fig = figures.accuracy_vs_n(sweep_rows(rows(), BASE, SWEEPS), "relative")
-    assert [ax.get_title() for ax in fig.axes] == ["mnist", "svhn"]
+def test_accuracy_figure_has_a_row_per_dataset_with_the_claims_effects():
+    fig, notes = figures.accuracy_vs_n(sweep_rows(rows(), BASE, SWEEPS), "relative")
+    assert [ax.get_title() for ax in fig.axes[::3]] == ["mnist", "svhn"] and len(fig.axes) == 6
+    assert "paired" in fig.axes[1].get_title() and "probe" in fig.axes[2].get_title()
+    width, height = fig.get_size_inches()
+    assert width < 11 and height < 6  # sized to its panels, not a strip
+    lo, hi = fig.axes[0].get_ylim()
+    assert 0.4 < lo and hi <= 1.01  # fitted to the data with chance 0.5 drawn, not 0–1
+    assert notes == []
 
 
-def test_ensd_figure_has_a_panel_per_dataset_and_layer():
-    fig = figures.ensd_vs_n(sweep_rows(rows(["layer1", "fc"]), BASE, SWEEPS), "relative", ["layer1", "fc"])
-    assert len(fig.axes) == 4 and fig.axes[1].get_title() == "mnist · fc"
+def test_accuracy_intervals_are_cut_at_one_and_the_footer_says_so():
+    df = rows().assign(test_acc=lambda d: 0.97 + 0.02 * d["seed"])
+    _, notes = figures.accuracy_vs_n(sweep_rows(df, BASE, SWEEPS), "relative")
+    assert notes == ["accuracy intervals cut at [0, 1]"]
+
+
+def test_ensd_figure_is_a_grid_with_identical_layers_drawn_once():
+    df = rows(["layer1", "layer4", "avgpool"]).assign(ft_id=lambda d: d.index // 3)
+    df.loc[df["layer"] == "layer1", "ensd"] += 1.0
+    fig, notes = figures.ensd_vs_n(sweep_rows(df, BASE, SWEEPS), "relative", ["layer1", "layer4", "avgpool"])
+    assert len(fig.axes) == 4 and fig.axes[1].get_title() == "mnist · layer4 = avgpool"
+    assert notes and "layer4 = avgpool" in notes[0]

@@ -4,6 +4,7 @@ from pathlib import Path
 import ptft.arms
 import ptft.config
 import ptft.provenance
+from ptft.report import ids
 from ptft.deep.runs import members
 from ptft.dln import experiments as dln_exp
 from ptft.dln.regimes import REGIMES, TASK_TYPES

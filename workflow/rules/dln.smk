@@ -9,12 +9,14 @@ localrules:
     dln_single_task_collect,
     dln_fig3,
     dln_phase,
+    dln_effects,
 
 
 if "dln" in config["arms"]:
     TARGETS["dln"] = [
         *DLN_POINTS.values(),
         "results/dln/figures/fig3.pdf",
+        "results/dln/figures/effects.pdf",
         "results/dln/figures/phase.pdf",
         "results/dln/figures/single_task.pdf",
         "results/dln/tables/single_task.md",
@@ -57,7 +59,7 @@ rule dln_collect:
     conda:
         ENV
     params:
-        run_ids=list(DLN_RUNS["run_id"]),
+        run_ids=ids(DLN_RUNS["run_id"]),
     script:
         "../scripts/dln_collect.py"
 
@@ -93,7 +95,7 @@ rule dln_minimiser_collect:
     conda:
         ENV
     params:
-        run_ids=list(DLN_MINIMISER["run_id"]),
+        run_ids=ids(DLN_MINIMISER["run_id"]),
     script:
         "../scripts/dln_minimiser_collect.py"
 
@@ -103,15 +105,22 @@ rule dln_finite_size:
         **DLN_POINTS,
         replica="results/dln/replica.csv",
     output:
-        multiext("results/dln/tables/finite_size", ".csv", ".md", ".tex"),
+        report(
+            "results/dln/tables/finite_size.csv",
+            caption="../report/table.rst",
+            category="DLN",
+            subcategory="Tables",
+        ),
+        "results/dln/tables/finite_size.md",
+        "results/dln/tables/finite_size.tex",
     log:
         "logs/dln/finite_size.log",
     conda:
         ENV
     params:
-        gd_ids=list(DLN_RUNS["run_id"]),
-        minimiser_ids=list(DLN_MINIMISER["run_id"]),
-        replica_keys=REPLICA_KEYS,
+        gd_ids=ids(DLN_RUNS["run_id"]),
+        minimiser_ids=ids(DLN_MINIMISER["run_id"]),
+        replica_keys=ids(REPLICA_KEYS),
     script:
         "../scripts/dln_finite_size.py"
 
@@ -142,7 +151,16 @@ rule dln_single_task_collect:
         replica="results/dln/replica_single_task.csv",
     output:
         runs="results/dln/single_task.csv",
-        table=multiext("results/dln/tables/single_task", ".csv", ".md", ".tex"),
+        table=[
+            report(
+                "results/dln/tables/single_task.csv",
+                caption="../report/table.rst",
+                category="DLN",
+                subcategory="Tables",
+            ),
+            "results/dln/tables/single_task.md",
+            "results/dln/tables/single_task.tex",
+        ],
         figure=report(
             multiext("results/dln/figures/single_task", ".pdf", ".png"),
             caption="../report/dln_single_task.rst",
@@ -153,7 +171,7 @@ rule dln_single_task_collect:
     conda:
         ENV
     params:
-        run_ids=list(DLN_SINGLE["run_id"]),
+        run_ids=ids(DLN_SINGLE["run_id"]),
         replica_keys=[(c, a) for c in DLN["single_task"]["c_pt"] for a in SINGLE_ALPHA],
     script:
         "../scripts/dln_single_task_collect.py"
@@ -169,15 +187,24 @@ rule dln_fig3:
             caption="../report/dln_fig3.rst",
             category="DLN",
         ),
-        table=multiext("results/dln/tables/fig3_points", ".csv", ".md", ".tex"),
+        table=[
+            report(
+                "results/dln/tables/fig3_points.csv",
+                caption="../report/table.rst",
+                category="DLN",
+                subcategory="Tables",
+            ),
+            "results/dln/tables/fig3_points.md",
+            "results/dln/tables/fig3_points.tex",
+        ],
     log:
         "logs/dln/fig3.log",
     conda:
         ENV
     params:
-        gd_ids=list(DLN_RUNS["run_id"]),
-        minimiser_ids=list(DLN_MINIMISER["run_id"]),
-        replica_keys=REPLICA_KEYS,
+        gd_ids=ids(DLN_RUNS["run_id"]),
+        minimiser_ids=ids(DLN_MINIMISER["run_id"]),
+        replica_keys=ids(REPLICA_KEYS),
         panels=dln_exp.panel_table(DLN).to_dict("records"),
         dim=DLN["dim"],
     script:
@@ -200,3 +227,29 @@ rule dln_phase:
         phase=DLN["phase"],
     script:
         "../scripts/dln_phase.py"
+
+
+rule dln_effects:
+    input:
+        **DLN_POINTS,
+    output:
+        figure=report(
+            multiext("results/dln/figures/effects", ".pdf", ".png"),
+            caption="../report/dln_effects.rst",
+            category="DLN",
+        ),
+        table=report(
+            multiext("results/dln/tables/effects", ".csv", ".md"),
+            caption="../report/dln_effects.rst",
+            category="DLN",
+            subcategory="Tables",
+        ),
+    log:
+        "logs/dln/effects.log",
+    conda:
+        ENV
+    params:
+        gd_ids=ids(DLN_RUNS["run_id"]),
+        minimiser_ids=ids(DLN_MINIMISER["run_id"]),
+    script:
+        "../scripts/dln_effects.py"

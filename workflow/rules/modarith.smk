@@ -113,9 +113,9 @@ rule modarith_collect:
     conda:
         ENV
     params:
-        ft_ids=list(MODARITH_FT["ft_id"]),
-        pt_ids=list(MODARITH_PT["pt_id"]),
-        pt_ops=MODARITH_PT_OPS,
+        ft_ids=ids(MODARITH_FT["ft_id"]),
+        pt_ids=ids(MODARITH_PT["pt_id"]),
+        pt_ops=ids(MODARITH_PT_OPS),
         generalise_acc=MODARITH["generalise_acc"],
     script:
         "../scripts/modarith_collect.py"
@@ -127,20 +127,41 @@ rule modarith_tables:
         pretrain="results/modarith/pretrain.csv",
         pretrain_ops="results/modarith/pretrain_ops.csv",
     output:
-        summary=multiext(
-            "results/modarith/tables/finetune_summary", ".csv", ".md", ".tex"
-        ),
-        generalise=multiext(
-            "results/modarith/tables/steps_to_generalise", ".csv", ".md"
-        ),
-        pretrain=multiext("results/modarith/tables/pretrain_summary", ".csv", ".md"),
+        summary=[
+            report(
+                "results/modarith/tables/finetune_summary.csv",
+                caption="../report/table.rst",
+                category="Modular arithmetic",
+                subcategory="Tables",
+            ),
+            "results/modarith/tables/finetune_summary.md",
+            "results/modarith/tables/finetune_summary.tex",
+        ],
+        generalise=[
+            report(
+                "results/modarith/tables/steps_to_generalise.csv",
+                caption="../report/table.rst",
+                category="Modular arithmetic",
+                subcategory="Tables",
+            ),
+            "results/modarith/tables/steps_to_generalise.md",
+        ],
+        pretrain=[
+            report(
+                "results/modarith/tables/pretrain_summary.csv",
+                caption="../report/table.rst",
+                category="Modular arithmetic",
+                subcategory="Tables",
+            ),
+            "results/modarith/tables/pretrain_summary.md",
+        ],
     log:
         "logs/modarith/tables.log",
     conda:
         ENV
     params:
-        ft_ids=list(MODARITH_FT["ft_id"]),
-        pt_ops=MODARITH_PT_OPS,
+        ft_ids=ids(MODARITH_FT["ft_id"]),
+        pt_ops=ids(MODARITH_PT_OPS),
         base=MODARITH["base"],
         sweeps=MODARITH["sweeps"],
     script:
@@ -176,7 +197,7 @@ rule modarith_figures:
     conda:
         ENV
     params:
-        ft_ids=list(MODARITH_FT["ft_id"]),
+        ft_ids=ids(MODARITH_FT["ft_id"]),
         base=MODARITH["base"],
         sweeps=MODARITH["sweeps"],
         generalise_acc=MODARITH["generalise_acc"],

@@ -46,7 +46,7 @@ rule replica_collect:
     conda:
         ENV
     params:
-        replica_keys=REPLICA_KEYS,
+        replica_keys=ids(REPLICA_KEYS),
     script:
         "../scripts/replica_collect.py"
 
@@ -75,15 +75,33 @@ rule dln_fig4:
             caption="../report/dln_fig4.rst",
             category="DLN",
         ),
-        regimes=multiext("results/dln/tables/regimes", ".csv", ".md", ".tex"),
-        settings=multiext("results/dln/tables/regime_settings", ".csv", ".md", ".tex"),
+        regimes=[
+            report(
+                "results/dln/tables/regimes.csv",
+                caption="../report/table.rst",
+                category="DLN",
+                subcategory="Tables",
+            ),
+            "results/dln/tables/regimes.md",
+            "results/dln/tables/regimes.tex",
+        ],
+        settings=[
+            report(
+                "results/dln/tables/regime_settings.csv",
+                caption="../report/table.rst",
+                category="DLN",
+                subcategory="Tables",
+            ),
+            "results/dln/tables/regime_settings.md",
+            "results/dln/tables/regime_settings.tex",
+        ],
         curves="results/dln/regime_curves.csv",
     log:
         "logs/dln/fig4.log",
     conda:
         ENV
     params:
-        replica_keys=REPLICA_KEYS,
+        replica_keys=ids(REPLICA_KEYS),
     script:
         "../scripts/dln_fig4.py"
 
@@ -93,13 +111,20 @@ rule dln_agreement:
         simulations="results/dln/simulations.csv",
         replica="results/dln/replica.csv",
     output:
-        multiext("results/dln/tables/agreement", ".csv", ".md", ".tex"),
+        report(
+            "results/dln/tables/agreement.csv",
+            caption="../report/table.rst",
+            category="DLN",
+            subcategory="Tables",
+        ),
+        "results/dln/tables/agreement.md",
+        "results/dln/tables/agreement.tex",
     log:
         "logs/dln/agreement.log",
     conda:
         ENV
     params:
-        gd_ids=list(DLN_RUNS["run_id"]),
-        replica_keys=REPLICA_KEYS,
+        gd_ids=ids(DLN_RUNS["run_id"]),
+        replica_keys=ids(REPLICA_KEYS),
     script:
         "../scripts/dln_agreement.py"

@@ -19,6 +19,31 @@ SCORECARD_TABLES = {
 }
 # This file is included last, so every enabled arm has registered its targets by now.
 ARM_TARGETS = [path for arm in config["arms"] for path in TARGETS.get(arm, [])]
+# Per claim table (a claim's `needs`), the report items made from it: the landing page links each claim to them.
+REPORT_ITEMS = {
+    "vision_finetune": [
+        (s, f"results/vision/figures/ft_acc_{s}.png") for s in VISION["sweeps"]
+    ],
+    "modarith_finetune": [
+        *[(s, f"results/modarith/figures/ft_acc_{s}.png") for s in MODARITH["sweeps"]],
+        ("summary table", "results/modarith/tables/finetune_summary.csv"),
+    ],
+    "dln_simulations": [
+        ("Figure 3", "results/dln/figures/fig3.png"),
+        ("knob effects", "results/dln/figures/effects.png"),
+        ("GD vs theory table", "results/dln/tables/agreement.csv"),
+    ],
+    "dln_minimiser": [
+        ("Figure 3", "results/dln/figures/fig3.png"),
+        ("knob effects", "results/dln/figures/effects.png"),
+    ],
+    "dln_finite_size": [("finite-size table", "results/dln/tables/finite_size.csv")],
+    "dln_single_task": [("single task", "results/dln/figures/single_task.png")],
+    "dln_regime_curves": [
+        ("Figure 4", "results/dln/figures/fig4.png"),
+        ("regimes table", "results/dln/tables/regimes.csv"),
+    ],
+}
 TARGETS["report"] = [
     "results/scorecard.md",
     "results/provenance.csv",
@@ -37,6 +62,8 @@ rule scorecard:
             caption="../report/scorecard.rst",
             category="Scorecard",
         ),
+        # Included by workflow/report/workflow.rst: the report's landing page.
+        landing="results/report_landing.html",
     log:
         "logs/report/scorecard.log",
     conda:
@@ -45,19 +72,23 @@ rule scorecard:
         # Every table checked against the rows its run table (or curve grid) implies before any claim reads it;
         # dln_finite_size against the GD and minimiser points it was made from (scorecard.py).
         run_ids={
-            "dln_simulations": list(DLN_RUNS["run_id"]),
-            "dln_minimiser": list(DLN_MINIMISER["run_id"]),
-            "dln_single_task": list(DLN_SINGLE["run_id"]),
-            "dln_regime_curves": dln_exp.curve_keys(
-                REPLICA_SETTINGS.query("group == 'fig4'"),
-                REPLICA_ALPHA,
-                dln_exp.REGIME_CURVE_KEY,
+            "dln_simulations": ids(DLN_RUNS["run_id"]),
+            "dln_minimiser": ids(DLN_MINIMISER["run_id"]),
+            "dln_single_task": ids(DLN_SINGLE["run_id"]),
+            "dln_regime_curves": ids(
+                dln_exp.curve_keys(
+                    REPLICA_SETTINGS.query("group == 'fig4'"),
+                    REPLICA_ALPHA,
+                    dln_exp.REGIME_CURVE_KEY,
+                )
             ),
-            "vision_finetune": list(VISION_FT["ft_id"]),
-            "modarith_finetune": list(MODARITH_FT["ft_id"]),
+            "vision_finetune": ids(VISION_FT["ft_id"]),
+            "modarith_finetune": ids(MODARITH_FT["ft_id"]),
         },
         # The id column(s) of each checked table.
         id_columns={name: table.key for name, (arm, table) in SCORECARD_TABLES.items()},
+        # Per claim table, the report items made from it (label, path): the landing page links each claim to them.
+        report_items={k: v for k, v in REPORT_ITEMS.items() if k in SCORECARD_TABLES},
     script:
         "../scripts/scorecard.py"
 

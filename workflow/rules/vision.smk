@@ -136,9 +136,9 @@ rule vision_collect:
     conda:
         ENV
     params:
-        ft_ids=list(VISION_FT["ft_id"]),
-        ensd_keys=VISION_ENSD_KEYS,
-        pt_ids=list(VISION_PT["pt_id"]),
+        ft_ids=ids(VISION_FT["ft_id"]),
+        ensd_keys=ids(VISION_ENSD_KEYS),
+        pt_ids=ids(VISION_PT["pt_id"]),
     script:
         "../scripts/vision_collect.py"
 
@@ -153,13 +153,22 @@ rule vision_figure:
             caption="../report/vision_ft_acc.rst",
             category="Vision",
         ),
-        table=multiext("results/vision/tables/ft_acc_{sweep}", ".csv", ".md", ".tex"),
+        table=[
+            report(
+                "results/vision/tables/ft_acc_{sweep}.csv",
+                caption="../report/table.rst",
+                category="Vision",
+                subcategory="Tables",
+            ),
+            "results/vision/tables/ft_acc_{sweep}.md",
+            "results/vision/tables/ft_acc_{sweep}.tex",
+        ],
     log:
         "logs/vision/figure_{sweep}.log",
     conda:
         ENV
     params:
-        ft_ids=list(VISION_FT["ft_id"]),
+        ft_ids=ids(VISION_FT["ft_id"]),
         base=VISION["base"],
         sweeps=lambda w: {w.sweep: VISION["sweeps"][w.sweep]},
         note=vision_results.scale_note(VISION),
@@ -178,13 +187,22 @@ rule vision_ensd_figure:
             caption="../report/vision_ensd.rst",
             category="Vision",
         ),
-        table=multiext("results/vision/tables/ensd", ".csv", ".md", ".tex"),
+        table=[
+            report(
+                "results/vision/tables/ensd.csv",
+                caption="../report/table.rst",
+                category="Vision",
+                subcategory="Tables",
+            ),
+            "results/vision/tables/ensd.md",
+            "results/vision/tables/ensd.tex",
+        ],
     log:
         "logs/vision/ensd_figure.log",
     conda:
         ENV
     params:
-        ensd_keys=VISION_ENSD_KEYS,
+        ensd_keys=ids(VISION_ENSD_KEYS),
         base=VISION["base"],
         sweeps={VISION["ensd"]["sweep"]: VISION["sweeps"][VISION["ensd"]["sweep"]]},
         layers=VISION["ensd"]["layers"],

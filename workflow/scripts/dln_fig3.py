@@ -17,7 +17,10 @@ with tracked(snakemake) as prov:
         points = collect.read_checked(snakemake.input.minimiser, snakemake.params.minimiser_ids, columns=["seed"])
     replica = collect.read_checked(snakemake.input.replica, snakemake.params.replica_keys, key=REPLICA_KEY)
     fig = figures.figure3(pd.DataFrame(snakemake.params.panels), sims, replica, snakemake.params.dim, points)
-    plotting.save(fig, snakemake.output.figure)
+    shown = [df for df in (sims, points) if df is not None]
+    plotting.save(fig, snakemake.output.figure, data_source="generated", note=plotting.footer(
+        *(f"{'GD' if df is sims else 'minimiser'} at D = {int(df['dim'].iloc[0])}, {plotting.seeds(df['seed'])}"
+          for df in shown), f"bars: 95% CI, {METHOD.replace('paired ', '')}"))
     tables.write_table(figures.points_summary(sims, points), snakemake.output.table,
                        caption=f"Figure 3 points per setting and α: `points` = gd (GD at its D; converged/diverged "
                                "counts and the minimiser on the same data) or minimiser (theory points at their D); "

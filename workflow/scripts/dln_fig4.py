@@ -17,7 +17,8 @@ with tracked(snakemake, data_source="generated"):
     tables.write_table(settings, snakemake.output.settings,
                        caption="Figure 4 settings: ℓ and PD computed at each task's β scale (|β_PT| = a_pt, "
                                "|β_FT| = 1/√ρ_ft) and the regime they imply (`computed`); `regime` is the setting's key.")
-    plotting.save(figure4(curves, floor=RECOVERY_FLOOR), snakemake.output.figure)
+    plotting.save(figure4(curves, floor=RECOVERY_FLOOR), snakemake.output.figure, data_source="generated",
+                  note="replica theory (Proposition 4.2, D → ∞), no seeds")
     tables.write_table(best_regime_table(curves, floor=RECOVERY_FLOOR), snakemake.output.regimes,
                        caption="Replica theory: the setting with the lowest error per task type and α, with its "
                                f"computed regime; state 'recovered' once some setting's error is below "

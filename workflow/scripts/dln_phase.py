@@ -8,4 +8,5 @@ from ptft.provenance import tracked
 with tracked(snakemake, data_source="generated") as prov:
     table = phase_table(snakemake.params.phase)
     io.write_csv(snakemake.output.data, table)
-    plotting.save(phase_figure(table), snakemake.output.figure)
+    plotting.save(phase_figure(table, snakemake.params.phase), snakemake.output.figure, data_source="generated",
+                  note="theory (Theorem 4.1), no seeds")

@@ -18,5 +18,8 @@ with tracked(snakemake) as prov:
     tables.write_table(table, snakemake.output.table,
                        caption=f"Training from scratch: GD error per λ (mean, 95% CI by {METHOD}, n_runs seeds) and "
                                "the replica value.")
-    plotting.save(single_task_figure(summary, replica), snakemake.output.figure)
+    fig, notes = single_task_figure(summary, replica)
+    plotting.save(fig, snakemake.output.figure, data_source="generated",
+                  note=plotting.footer(f"GD at D = {int(runs['dim'].iloc[0])}", plotting.seeds(runs["seed"]),
+                                       f"bars: 95% CI, {METHOD.replace('paired ', '')}", *notes))
     prov["seeds"] = sorted(int(s) for s in runs["seed"].unique())

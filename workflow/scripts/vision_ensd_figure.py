@@ -17,7 +17,9 @@ with tracked(snakemake) as prov:
     stats = summary(long, [*runs.AXES.cell, "layer"], "ensd")
     write_table(stats.assign(data_source=source), out.table, caption=f"ENSD per layer, sweep {sweep}",
                 note=results.source_note(long))
-    plotting.save(figures.ensd_vs_n(long, sweep, list(p.layers)), [out.pdf, out.png], data_source=source,
-                  note=p.note)
+    fig, notes = figures.ensd_vs_n(long, sweep, list(p.layers))
+    footer = plotting.footer(f"dataset {', '.join(sorted(long['dataset'].unique()))}", plotting.seeds(long["seed"]),
+                             "bars: mean ± Student-t 95% CI over seeds", *notes, p.note)
+    plotting.save(fig, [out.pdf, out.png], data_source=source, note=footer)
     results.warn_if_synthetic(long, "results/vision ENSD")
     prov.update(seeds=sorted(set(long["seed"])), data_source=source)

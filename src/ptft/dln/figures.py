@@ -117,7 +117,7 @@ def figure4(curves: pd.DataFrame, *, floor: float):
     keys = sorted(set(curves["regime"]))
     colors = dict(zip(keys, sns.color_palette("colorblind", len(keys))))
     types = list(dict.fromkeys(curves["task_type"]))
-    fig, axes = plt.subplots(1, len(types), figsize=(4.4 * len(types), 3.6), squeeze=False)
+    fig, axes = plt.subplots(1, len(types), figsize=(4.0 * len(types), 3.4), squeeze=False)  # legends below
     for ax, name in zip(axes.flat, types):
         sub = curves[curves["task_type"] == name]
         for key, line in sub.groupby("regime"):
@@ -132,7 +132,8 @@ def figure4(curves: pd.DataFrame, *, floor: float):
         ax.set_title(f"{name.replace('_', ' ')}: {_fmt('rho_ft', t['rho_ft'])}, {_fmt('omega', t['omega'])}", fontsize=9)
         ax.set(xlabel=plotting.label("alpha"), ylabel=plotting.label("mse"), xlim=(0, None), yscale="log",
                ylim=(1e-10, 3))
-        ax.legend(fontsize=6, frameon=False, loc="lower left")
+        # Below the axis label: anchored at the axes' bottom, 5 font sizes down.
+        ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, 0), borderaxespad=5)
     names = ", ".join(f"{k} = {v}" for k, v in REGIME_NAMES.items())
     fig.suptitle(f"Replica theory, {_fmt('c_pt', curves['c_pt'].iloc[0])}; regimes computed from ℓ and PD ({names})",
                  fontsize=8)
@@ -140,12 +141,23 @@ def figure4(curves: pd.DataFrame, *, floor: float):
     return fig
 
 
-def phase_figure(table: pd.DataFrame):
-    """ℓ-order, PD and ℓ+PD (columns) on each plane (rows)."""
+def fixed_text(plane: str, cfg: dict) -> str:
+    """What a phase-diagram plane holds fixed (the parameters not on its axes), in the paper's notation."""
+    x, y = PLANES[plane]
+    moved = {"log10_beta_pt": "beta_pt", "log10_c_over_beta_ft": "c_pt", "log10_gamma_ft": "gamma_ft",
+             "lambda_pt": "lambda_pt"}
+    on_axes = {moved[x], moved[y]}
+    names = {"c_pt": "c", "lambda_pt": "λ", "gamma_ft": "γ", "beta_pt": "|β_PT|", "beta_ft": "|β_FT|"}
+    return "fixed: " + ", ".join(f"{names[k]} = {cfg[k]:g}" for k in names if k not in on_axes)
+
+
+def phase_figure(table: pd.DataFrame, cfg: dict):
+    """ℓ-order, PD and ℓ+PD (columns) on each plane (rows), each row titled with what it holds fixed (`cfg`: the
+    config's dln.phase)."""
     plotting.setup()
-    quantities = {"l_order": ("ℓ-order", (1, 2), "viridis"), "pt_dependence": ("PT dependence", (-1, 0), "magma"),
+    quantities = {"l_order": ("ℓ-order", (1, 2), "viridis"), "pt_dependence": ("PD", (-1, 0), "magma"),
                   "l_plus_pd": ("ℓ + PD", (1, 2), "cividis")}
-    fig, axes = plt.subplots(len(PLANES), 3, figsize=(12, 3.2 * len(PLANES)), squeeze=False)
+    fig, axes = plt.subplots(len(PLANES), 3, figsize=(10.5, 2.9 * len(PLANES)), squeeze=False)
     for row, plane in zip(axes, PLANES):
         sub = table[table["plane"] == plane]
         xs, ys = np.unique(sub["x"]), np.unique(sub["y"])
@@ -153,23 +165,82 @@ def phase_figure(table: pd.DataFrame):
             z = sub.pivot_table(index="y", columns="x", values=q).to_numpy()
             mesh = ax.pcolormesh(xs, ys, z, vmin=lim[0], vmax=lim[1], cmap=cmap, shading="auto")
             fig.colorbar(mesh, ax=ax)
-            ax.set(title=title, xlabel=plotting.label(sub["x_name"].iloc[0]), ylabel=plotting.label(sub["y_name"].iloc[0]))
+            ax.set(xlabel=plotting.label(sub["x_name"].iloc[0]), ylabel=plotting.label(sub["y_name"].iloc[0]))
+            ax.set_title(f"{title} · {fixed_text(plane, cfg)}", fontsize=8)
     fig.tight_layout()
     return fig
 
 
+def coincident(summary: pd.DataFrame, key: str, by: list) -> list[list]:
+    """Values of `key` whose series (mean over `by`) are identical, grouped: drawn once, named together."""
+    groups: list[list] = []
+    for value, part in summary.groupby(key):
+        series = part.sort_values(by)["mean"].to_numpy()
+        for g in groups:
+            if np.array_equal(g[1], series):
+                g[0].append(value)
+                break
+        else:
+            groups.append([[value], series])
+    return [g[0] for g in groups]
+
+
 def single_task_figure(summary: pd.DataFrame, replica: pd.DataFrame):
-    """Exp 4: error vs α per λ (points) against the single-task replica curve per c (line): λ must not matter."""
+    """Exp 4: error vs α per λ (points) against the single-task replica curve per c (line): λ must not matter. λ
+    values whose GD means coincide exactly are drawn once and named together; the axis stops at 1.5× the largest
+    mean or replica value (a Student-t interval over few seeds can reach far above; the notes say so).
+    Returns (figure, footer notes)."""
     plotting.setup()
-    fig, ax = plt.subplots(figsize=(4.6, 3.4))
+    fig, ax = plt.subplots(figsize=(5.0, 3.6))
     for c, line in replica.groupby("c_pt"):
         ax.plot(line["alpha"], line["mse"], color="0.2", lw=1.2, label=f"replica, {_fmt('c_pt', c)}")
-    palette = dict(zip(sorted(summary["lambda_pt"].unique()), sns.color_palette("coolwarm", summary["lambda_pt"].nunique())))
-    for (c, lam), pts in summary.groupby(["c_pt", "lambda_pt"]):
-        ax.errorbar(pts["alpha"], pts["mean"], yerr=pts["ci95"], color=palette[lam], marker="o", ls="none", ms=4,
-                    capsize=2, label=f"GD {_fmt('lambda_pt', lam)}, {_fmt('c_pt', c)}")
+    notes, series = [], 0
+    for c, part in summary.groupby("c_pt"):
+        for lams in coincident(part, "lambda_pt", ["alpha"]):
+            colour, series = f"C{series}", series + 1
+            pts = part[np.isclose(part["lambda_pt"], lams[0])].sort_values("alpha")
+            name = _fmt("lambda_pt", lams[0]) if len(lams) == 1 else (
+                "$\\lambda_{\\mathrm{PT}}$ ∈ {" + ", ".join(f"{v:g}" for v in lams) + "} (identical)")
+            ax.errorbar(pts["alpha"], pts["mean"], yerr=pts["ci95"], color=colour, marker="o", ls="none", ms=4,
+                        capsize=2, label=f"GD {name}, {_fmt('c_pt', c)}")
+            if len(lams) > 1:
+                values = ", ".join(f"{v:g}" for v in lams)
+                notes.append(f"c = {c:g}: λ ∈ {{{values}}} give identical GD errors, drawn once")
+    top = 1.5 * max(summary["mean"].max(), replica["mse"].max())
+    if (summary["mean"] + summary["ci95"].fillna(0) > top).any():
+        notes.append(f"intervals cut at the axis top ({top:.2g})")
     ax.legend(fontsize=7, frameon=False)
     ax.set(xlabel=r"$\alpha = N/D$", ylabel=plotting.label("mse"), title="Training from scratch: error independent of λ",
-           xlim=(0, None), ylim=(0, None))
+           xlim=(0, None), ylim=(0, top))
+    fig.tight_layout()
+    return fig, notes
+
+
+def effects_figure(effects: pd.DataFrame):
+    """What the DLN knob claims decide (ptft.dln.effects), one small panel per knob and setting of the other keys:
+    error at each knob value minus at the reference vs α, paired within seed, Student-t 95% CI, zero line."""
+    plotting.setup()
+    others = {knob: [k for k in PANEL_KEYS if k != knob] for knob in effects["knob"].unique()}
+    cells = [(knob, key, part) for knob, rows in effects.groupby("knob", sort=False)
+             for key, part in rows.groupby(others[knob])]
+    ncol = min(3, len(cells))
+    nrow = int(np.ceil(len(cells) / ncol))
+    fig, axes = plt.subplots(nrow, ncol, figsize=(3.5 * ncol, 2.8 * nrow), squeeze=False)
+    for ax, (knob, key, part) in zip(axes.flat, cells):
+        levels = sorted(part[knob].unique())
+        for colour, level in zip(sns.color_palette("viridis", len(levels)), levels):
+            e = part[np.isclose(part[knob], level)].sort_values("alpha")
+            ax.errorbar(e["alpha"], e["effect"], yerr=[e["effect"] - e["ci_low"], e["ci_high"] - e["effect"]],
+                        color=colour, marker="o", ms=4, capsize=2, label=_fmt(knob, level))
+        ax.axhline(0, color="0.2", lw=0.8)
+        lo, hi = ax.get_ylim()
+        pad = 0.08 * (max(hi, 0) - min(lo, 0) or 1)
+        ax.set_ylim(min(lo, -pad), max(hi, pad))  # zero inside, never on the frame
+        fixed = ", ".join(_fmt(k, v) for k, v in zip(others[knob], key))
+        ax.set_title(f"{_fmt(knob, part['reference'].iloc[0])} is the reference\n{fixed}", fontsize=7)
+        ax.set(xlabel=plotting.label("alpha"), ylabel=r"$\Delta E_{\mathrm{gen}}$ (paired)")
+        ax.legend(fontsize=6, frameon=False)
+    for ax in axes.flat[len(cells):]:
+        ax.remove()
     fig.tight_layout()
     return fig

@@ -40,10 +40,9 @@ def scale_note(section: dict) -> str:
     pt, ft = section["pt"], section["ft"]
     pt_images = "all" if pt["max_images"] is None else f"≤ {pt['max_images']}"
     pol = section["policies"]
-    return (f"mean ± 95% CI (Student t) over seeds. PT: {pt_images} images, ≤ {pt['max_epochs']} epochs, lr {pt['lr']:g}; "
-            f"FT: ≤ {ft['max_epochs']} epochs, lr {ft['lr']:g}; {len(section['seeds'])} seeds; policies α_rel "
-            f"{pol['alpha_rel']}, c {pol['c_pt']}, γ {pol['gamma_ft']}; stand-in images (if any) "
-            f"{section['synthetic']['image_size']} px")
+    return (f"PT: {pt_images} images, ≤ {pt['max_epochs']} epochs, lr {pt['lr']:g}; "
+            f"FT: ≤ {ft['max_epochs']} epochs, lr {ft['lr']:g}; policies α_rel "
+            f"{pol['alpha_rel']}, c {pol['c_pt']}, γ {pol['gamma_ft']}")
 
 
 def warn_if_synthetic(df: pd.DataFrame, what: str) -> None:
