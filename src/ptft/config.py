@@ -127,7 +127,7 @@ def check_arms(config: dict) -> None:
 # Maps of named entries (a panel, a family, a sweep, ...). Configs merge key by key over the default, as Snakemake's
 # --configfile does, so a later file cannot delete an entry; `name: null` in one of these maps removes it.
 NAMED_ENTRIES = ("dln.panels", "vision.datasets", "vision.sweeps", "modarith.families", "modarith.sweeps",
-                 "modarith.pt_by_task")
+                 "modarith.pt_by_task", "modarith.ft_by_family")
 
 
 def drop_removed_entries(config: dict) -> None:

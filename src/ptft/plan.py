@@ -149,7 +149,8 @@ def modarith_rows(cfg: dict, u: dict) -> list[dict]:
     n_ops = pt["pt_task"].str.count(r"\+") + 1
     pt_steps = pt["pt_task"].map(lambda task: mr.pt_schedule(cfg, task)["steps"])
     pt_work = (cfg["pt_train_frac"] * pairs * n_ops * pt_steps * c).groupby(pt["pt_job"]).sum()
-    ft_work = (ft["ft_train_frac"] * pairs * cfg["ft"]["steps"] * c * m["ft_factor"]).groupby(ft["ft_job"]).sum()
+    ft_steps = ft["family"].map(lambda family: mr.ft_schedule(cfg, family)["steps"])
+    ft_work = (ft["ft_train_frac"] * pairs * ft_steps * c * m["ft_factor"]).groupby(ft["ft_job"]).sum()
     return [_row("modarith", "modarith_pretrain", overhead + pt_work, device=device, note=f"{len(pt)} members"),
             _row("modarith", "modarith_finetune", overhead + ft_work, device=device,
                  note=f"{len(ft)} members, probes included")]
