@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/modarith_decode.py [--config config/config.yaml] [--pt-task add] [--ft-task sub]
 
-Reads the default run's PT models (results/modarith/pt/<pt_task>/model.pt, pretrain.csv) at the base knobs and,
+Reads the default run's PT models at the base knobs (results/modarith/pt/<pt_job>/model.pt, pretrain.csv) and,
 per seed, fits a multinomial logistic probe (L-BFGS to convergence, standardised inputs) at four sites of the frozen
 model on the FT task's sequences of the PT train pairs, for the label of the PT operation and of the FT operation;
 prints mean (worst) test accuracy on the seed's symmetric-held-out pairs. Unlike the pipeline's probe (the FT
@@ -18,7 +18,7 @@ import torch
 from torch.nn import functional as F
 
 from ptft import config
-from ptft.modarith import tasks, train
+from ptft.modarith import runs, tasks, train
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -62,7 +62,9 @@ def main() -> None:
     torch.set_num_threads(1)
     section = config.load(*args.config)["modarith"]
     p, frac = section["p"], section["pt_train_frac"]
-    states = torch.load(ROOT / f"results/modarith/pt/{args.pt_task}/model.pt")
+    base = section["base"]
+    job = runs.pt_job(args.pt_task, base["alpha_rel"], base["c_pt"])
+    states = torch.load(ROOT / f"results/modarith/pt/{job}/model.pt")
     pt = pd.read_csv(ROOT / "results/modarith/pretrain.csv")
     pt = pt[(pt["pt_task"] == args.pt_task) & (pt["alpha_rel"] == section["base"]["alpha_rel"])
             & (pt["c_pt"] == section["base"]["c_pt"])]

@@ -1,6 +1,7 @@
 """Config validation: the shipped configs pass; bad ones fail with a message naming the key."""
 
 import copy
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -161,10 +162,10 @@ def test_yaml_mistake_names_file_line_and_column(tmp_path, text, line, column, p
     assert str(err.value).startswith(f"{bad}:{line}:{column}: invalid YAML: ") and problem in str(err.value)
 
 
-def _snakemake(workdir, *args):
+def _snakemake(workdir, *args, snakefile=ROOT / "Snakefile"):
     """The pipeline's Snakefile run for real (no -n) in `workdir` towards its cheapest target (were the config read,
     one local job would write results/plan.md): a config error must stop it before any job."""
-    out = subprocess.run([sys.executable, "-m", "snakemake", "results/plan.md", "-s", str(ROOT / "Snakefile"),
+    out = subprocess.run([sys.executable, "-m", "snakemake", "results/plan.md", "-s", str(snakefile),
                           "--directory", str(workdir), "--cores", "1", *args], cwd=workdir, capture_output=True,
                          text=True, timeout=300)
     assert out.returncode != 0
@@ -173,13 +174,18 @@ def _snakemake(workdir, *args):
 
 
 def test_yaml_mistake_in_the_default_config_names_its_line(tmp_path):
-    """`configfile: config/config.yaml` (relative to the run folder) with a syntax error: the Snakefile's check names
-    file:line:column before Snakemake's loader (whose message names neither) and before any job."""
-    (tmp_path / "config").mkdir()
+    """`configfile:` (config/config.yaml beside the Snakefile) with a syntax error: the Snakefile's check names
+    file:line:column before Snakemake's loader (whose message names neither) and before any job. A copy of the
+    checkout's workflow with a broken default config, run in another folder."""
+    checkout = tmp_path / "checkout"
+    for part in ("workflow", "config", "bench", "profiles"):
+        shutil.copytree(ROOT / part, checkout / part)
+    shutil.copy(ROOT / "Snakefile", checkout / "Snakefile")
     default = (ROOT / "config/config.yaml").read_text()
-    (tmp_path / "config/config.yaml").write_text(default.replace("\narms:", "\narms: dln: vision", 1))
+    (checkout / "config/config.yaml").write_text(default.replace("\narms:", "\narms: dln: vision", 1))
     line = default[:default.index("\narms:")].count("\n") + 2
-    text = _snakemake(tmp_path)
+    (tmp_path / "run").mkdir()
+    text = _snakemake(tmp_path / "run", snakefile=checkout / "Snakefile")
     assert f"config/config.yaml:{line}:10: invalid YAML: mapping values are not allowed here" in text, text[-2000:]
 
 

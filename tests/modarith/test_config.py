@@ -33,6 +33,8 @@ BAD = [
     (lambda m: m.update(pt_by_task={"div": {"steps": 10}}), "modarith.pt_by_task.div"),
     (lambda m: m.update(pt_by_task={"add": {"momentum": 0.9}}), "modarith.pt_by_task.add"),
     (lambda m: m.update(pt_by_task={"add": {"lr_decay_frac": 1.5}}), "modarith.pt_by_task.add.lr_decay_frac"),
+    (lambda m: m.update(ft_by_family={"nope": {"steps": 10}}), "modarith.ft_by_family.nope"),
+    (lambda m: m.update(ft_by_family={"shared": {"momentum": 0.5}}), "modarith.ft_by_family.shared"),
     (lambda m: m.update(unknown=1), "modarith"),
 ]
 
@@ -60,11 +62,14 @@ def test_a_pt_by_task_key_no_family_pretrains_is_refused():
 
 def test_null_removes_an_entry_of_the_default(tmp_path):
     """Configs merge over the default key by key, so `name: null` is how a user config drops a family; the default's
-    schedule for the dropped family's mixture must then go too (named), not linger unused."""
+    schedule for the dropped family's mixture, and its sweep, must then go too (named), not linger unused."""
     mine = tmp_path / "mine.yaml"
     mine.write_text("modarith:\n  families: {subset: null}\n")
     with pytest.raises(config.ConfigError, match=r"modarith\.pt_by_task\.add\+sub: no family pretrains"):
         arms.validate(config.load(ROOT / "config/config.yaml", mine), ROOT)
     mine.write_text("modarith:\n  families: {subset: null}\n  pt_by_task: {add+sub: null}\n")
+    with pytest.raises(config.ConfigError, match=r"modarith\.sweep_families: \['subset'\]"):
+        arms.validate(config.load(ROOT / "config/config.yaml", mine), ROOT)
+    mine.write_text("modarith:\n  families: {subset: null}\n  pt_by_task: {add+sub: null}\n  sweep_families: []\n")
     section = arms.validate(config.load(ROOT / "config/config.yaml", mine), ROOT)["modarith"]
-    assert set(section["families"]) == {"same", "shared"} and section["pt_by_task"] == {}
+    assert set(section["families"]) == {"same", "shared"} and "add+sub" not in section["pt_by_task"]

@@ -70,3 +70,31 @@ def test_grokking_figure_renders():
     evals = pd.DataFrame([{"pt_task": "add", "seed": s, **BASE, "step": t, "test_acc": t / 100, "train_acc": 1.0}
                           for s in range(3) for t in (50, 100)])
     assert figures.pt_grokking(evals, BASE, 0.9).axes
+
+
+def pt_ops_table():
+    """Two mixture PT runs (seed 1 weak on add) and one add run, as pretrain_ops.csv holds them."""
+    rows = [("m0", "add+sub", 0, "add", 1.0), ("m0", "add+sub", 0, "sub", 0.98),
+            ("m1", "add+sub", 1, "add", 0.865), ("m1", "add+sub", 1, "sub", 0.904), ("a0", "add", 0, "add", 0.96)]
+    return pd.DataFrame([{"pt_id": i, "pt_task": t, "seed": s, "op": op, "test_acc": acc, "alpha_rel": 1.0,
+                          "c_pt": 1.0} for i, t, s, op, acc in rows])
+
+
+def test_pt_tables_count_and_list_the_runs_under_the_bar():
+    ops = pt_ops_table()
+    summary = figures.pt_summary(ops, 0.95).set_index(["pt_task", "op"])
+    assert summary.loc[("add+sub", "add"), "n_below"] == 1 and summary.loc[("add+sub", "add"), "min"] == 0.865
+    assert summary.loc[("add", "add"), "n_below"] == 0
+    seeds = figures.pt_seeds(ops).set_index(["pt_task", "seed"])
+    assert seeds.loc[("add+sub", 1), "sub"] == 0.904 and np.isnan(seeds.loc[("add", 0), "sub"])
+
+
+def test_every_ft_row_carries_its_pt_runs_worst_operation():
+    ops = pt_ops_table()
+    pt = pd.DataFrame({"pt_id": ["m0", "m1", "a0"], "test_acc": [0.99, 0.88, 0.96]})
+    ft = fake_ft().iloc[:3].assign(pt_id=["m0", "m1", "a0"], pt_task="add+sub", ft_task="add", p=23, n_train=10,
+                                   ft_id=["f0", "f1", "f2"], ft_job="j")
+    for column in figures.FINETUNE_COLUMNS:
+        ft[column] = ft[column] if column in ft else 0
+    tidy = figures.tidy_finetune(ft.drop(columns=["pt_test_acc", "pt_min_op_acc"]), pt, ops).set_index("ft_id")
+    assert tidy["pt_min_op_acc"].to_dict() == {"f0": 0.98, "f1": 0.865, "f2": 0.96}

@@ -40,8 +40,20 @@ def test_ids_are_stable_functions_of_the_parameters():
 
 def test_members_are_plain_dicts_of_one_job():
     pt, _ = runs.tables(SECTION)
-    rows = members(pt, "pt_job", "add", "pt_id")
+    rows = members(pt, "pt_job", runs.pt_job("add", 1.0, 1.0), "pt_id")
     assert rows and all(r["pt_task"] == "add" and isinstance(r["seed"], int) for r in rows)
+    assert sorted(r["seed"] for r in rows) == sorted(SECTION["seeds"])
+
+
+def test_a_pt_job_is_one_task_at_one_pt_knob_setting():
+    """Every seed of one (PT task, alpha_rel, c_pt): a swept mixture is three jobs as long as one, not one job three
+    times as long; an FT job starts from the PT jobs of its members' knob settings, every one of them."""
+    pt, ft = runs.tables(SECTION)
+    assert (pt.groupby("pt_job")[["pt_task", "alpha_rel", "c_pt"]].nunique() == 1).all().all()
+    assert (pt.groupby("pt_job").size() == len(SECTION["seeds"])).all()
+    for job, rows in ft.groupby("ft_job"):
+        wanted = {f"results/modarith/pt/{j}/model.pt" for j in pt.loc[pt["pt_id"].isin(rows["pt_id"]), "pt_job"]}
+        assert runs.pt_models(ft, job) == sorted(wanted)
 
 
 def test_pt_ops_name_every_operation_of_every_pt_run():
@@ -57,7 +69,9 @@ def test_pt_ops_name_every_operation_of_every_pt_run():
 def job_keys(section: dict) -> dict:
     """(phase, job) -> the folder its settings and members key (the rule's params: a changed one reruns the job)."""
     pt, ft = runs.tables(section)
-    return {(phase, job): runs.workdir(phase, job, runs.settings(section, phase, job),
+    task_of, family_of = dict(zip(pt["pt_job"], pt["pt_task"])), dict(zip(ft["ft_job"], ft["family"]))
+    return {(phase, job): runs.workdir(phase, job, runs.settings(section, phase, pt_task=task_of.get(job),
+                                                                  family=family_of.get(job)),
                                        members(table, f"{phase}_job", job, f"{phase}_id"))
             for phase, table in (("pt", pt), ("ft", ft)) for job in sorted(set(table[f"{phase}_job"]))}
 
@@ -88,8 +102,13 @@ def test_a_job_reruns_only_for_the_settings_it_reads(path, value, rerun):
 
 
 def pt_reruns(section: dict) -> set:
+    """The PT tasks whose PT jobs rerun (every job of such a task: the assertion checks it)."""
     before, after = job_keys(SECTION), job_keys(section)
-    return {job for (phase, job) in before if phase == "pt" and before[phase, job] != after[phase, job]}
+    task_of = dict(zip(*runs.tables(SECTION)[0][["pt_job", "pt_task"]].T.values))
+    rerun = {job for (phase, job) in before if phase == "pt" and before[phase, job] != after[phase, job]}
+    tasks = {task_of[job] for job in rerun}
+    assert rerun == {job for job, task in task_of.items() if task in tasks}
+    return tasks
 
 
 def test_a_pt_schedule_key_reruns_the_pt_jobs_that_use_it():
@@ -97,3 +116,19 @@ def test_a_pt_schedule_key_reruns_the_pt_jobs_that_use_it():
     overrides = {task for task, keys in SECTION["pt_by_task"].items() if "lr" in keys}
     assert overrides and pt_reruns(edited("pt.lr", 0.1)) == set(runs.pt_tasks(SECTION)) - overrides
     assert pt_reruns(edited("pt_by_task", {**SECTION["pt_by_task"], "add": {"steps": 7}})) == {"add"}
+
+
+def test_a_family_ft_schedule_reruns_that_familys_ft_jobs_only():
+    """ft.steps: every FT job but those of families whose ft_by_family replaces steps; one family's entry: its FT
+    jobs only (the probe follows: jobs.pt_baselines reads the same schedule)."""
+    _, ft = runs.tables(SECTION)
+    family_of = dict(zip(ft["ft_job"], ft["family"]))
+
+    def ft_reruns(section):
+        before, after = job_keys(SECTION), job_keys(section)
+        return {family_of[job] for (phase, job) in before if phase == "ft" and before[phase, job] != after[phase, job]}
+
+    overrides = {f for f, keys in SECTION.get("ft_by_family", {}).items() if "steps" in keys}
+    assert ft_reruns(edited("ft.steps", 7)) == set(SECTION["families"]) - overrides
+    assert ft_reruns(edited("ft_by_family", {**SECTION.get("ft_by_family", {}), "same": {"lr": 0.5}})) == {"same"}
+    assert runs.settings(edited("ft_by_family", {"same": {"lr": 0.5}}), "ft", family="same")["ft"]["lr"] == 0.5

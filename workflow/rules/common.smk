@@ -146,10 +146,17 @@ def get_modarith_members(phase):
 
 def get_modarith_settings(phase):
     """Input function: the settings a modarith PT or FT job reads (modarith_runs.settings), so editing an FT setting
-    reruns no PT job, and editing one PT task's schedule only that PT job and its FT jobs.
+    reruns no PT job, editing one PT task's schedule only that task's PT jobs and their FT jobs, and editing one
+    family's FT schedule only that family's FT jobs.
     """
+    if phase == "ft":
+        family_of = dict(zip(MODARITH_FT["ft_job"], MODARITH_FT["family"]))
+        return lambda wildcards: modarith_runs.settings(
+            MODARITH, phase, family=family_of[wildcards.ft_job]
+        )
+    task_of = dict(zip(MODARITH_PT["pt_job"], MODARITH_PT["pt_task"]))
     return lambda wildcards: modarith_runs.settings(
-        MODARITH, phase, wildcards[f"{phase}_job"]
+        MODARITH, phase, pt_task=task_of[wildcards.pt_job]
     )
 
 
@@ -165,8 +172,8 @@ def get_modarith_workdir(phase):
     )
 
 
-def get_modarith_pt_model(wildcards):
-    return modarith_runs.pt_model(MODARITH_FT, wildcards.ft_job)
+def get_modarith_pt_models(wildcards):
+    return modarith_runs.pt_models(MODARITH_FT, wildcards.ft_job)
 
 
 # Each stage registers its final outputs here under its arm's name; `rule all` builds the enabled arms.

@@ -1,5 +1,5 @@
 # Modular-arithmetic Transformers (REFERENCE §5 [ours]; protocol: workflow/report/modarith_protocol.rst):
-# one PT job per PT task and one FT job per (family, ft_train_frac), each an ensemble of runs -> tidy
+# one PT job per (PT task, PT knob setting) and one FT job per (family, ft_train_frac), each an ensemble of runs -> tidy
 # tables -> figures. Run tables and input functions: common.smk; paths are functions of the job ids.
 from ptft.modarith import figures as modarith_figures
 
@@ -34,8 +34,9 @@ rule modarith_pretrain:
         "logs/modarith/pt/{pt_job}.log",
     benchmark:
         "benchmarks/modarith/pt/{pt_job}.tsv"
-    # The longest jobs of the default run (4-5 min each, vs < 40 s for any other): started first, so that they run
-    # beside the short jobs instead of ending the run alone (measured: 17 min 23 s with one started at minute 12).
+    # The longest jobs of the default run (the mixture's, ~4-5 min each, vs < 40 s for any other): started first, so
+    # that they run beside the short jobs instead of ending the run alone (measured: 17 min 23 s with one started at
+    # minute 12).
     priority: 10
     conda:
         ENV
@@ -54,7 +55,7 @@ rule modarith_pretrain:
 
 rule modarith_finetune:
     input:
-        model=get_modarith_pt_model,
+        models=get_modarith_pt_models,
     output:
         runs="results/modarith/ft/{ft_job}/runs.csv",
         evals="results/modarith/ft/{ft_job}/evals.csv",
@@ -155,6 +156,7 @@ rule modarith_tables:
             ),
             "results/modarith/tables/pretrain_summary.md",
         ],
+        pretrain_seeds=multiext("results/modarith/tables/pretrain_seeds", ".csv", ".md"),
     log:
         "logs/modarith/tables.log",
     conda:

@@ -16,11 +16,11 @@ with tracked(snakemake) as prov:
                                           "pt_id", p.generalise_acc)
     ft = figures.with_steps_to_generalise(gather(inp.ft, p.ft_ids, key="ft_id", what="modarith FT runs"), ft_evals,
                                           "ft_id", p.generalise_acc)
-    io.write_csv(out.finetune, figures.tidy_finetune(ft, pt))
-    io.write_csv(out.pretrain, pt)
     # One row per PT run and operation, every run present; the evaluation history may be empty for a run that
     # stopped before its first evaluation (stop_early), so it is only concatenated.
     ops = gather(inp.pt_ops, p.pt_ops, key=["pt_id", "op"], what="modarith PT per-operation accuracies")
+    io.write_csv(out.finetune, figures.tidy_finetune(ft, pt, ops))
+    io.write_csv(out.pretrain, pt)
     io.write_csv(out.pretrain_ops, figures.with_pt_keys(ops, pt))
     io.write_csv(out.pretrain_evals, figures.with_pt_keys(pt_evals, pt))
     prov.update(seeds=sorted(int(s) for s in ft["seed"].unique()), data_source="generated")

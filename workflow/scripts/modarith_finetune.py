@@ -11,7 +11,8 @@ from ptft.provenance import tracked
 with tracked(snakemake) as prov, gpu_slot(snakemake.resources.get("gpu", 0)):
     p, out = snakemake.params, snakemake.output
     device = devices.setup(snakemake.config["modarith"]["compute"], snakemake.threads)
-    pt_states = load_state(snakemake.input.model)
+    # One PT ensemble per PT knob setting of the members; pt_ids are unique across them.
+    pt_states = {pt_id: state for path in snakemake.input.models for pt_id, state in load_state(path).items()}
     table = jobs.finetune(list(p.members), dict(p.settings), pt_states, workdir=p.workdir, device=device)
     io.write_csv(out.runs, table)
     io.write_csv(out.evals, jobs.evals_table(p.workdir, "ft_id"))

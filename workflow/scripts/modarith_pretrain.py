@@ -1,4 +1,4 @@
-"""One PT job: every (seed, alpha_rel, c_pt) member of one PT task trained as one ensemble (resumes if interrupted)."""
+"""One PT job: every seed of one PT task at one (alpha_rel, c_pt) trained as one ensemble (resumes if interrupted)."""
 
 from ptft import io
 from ptft.deep import device as devices

@@ -9,5 +9,5 @@ ARM = Arm(
     claims=claims.CLAIMS,
     tables={"modarith_finetune": Table("results/modarith/finetune.csv", "ft_id")},
     plan_rows=plan.rows,
-    named_entries=("families", "sweeps", "pt_by_task"),
+    named_entries=("families", "sweeps", "pt_by_task", "ft_by_family"),
 )

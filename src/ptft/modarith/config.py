@@ -47,6 +47,11 @@ def check_config(section: dict) -> None:
             raise ConfigError(f"modarith.pt_by_task.{task}: no family pretrains {task!r} (PT tasks: {pretrained}); "
                               "expected one of them, spelled as in modarith.families, or `null` to drop an entry "
                               "of the default")
+    for family in section.get("ft_by_family", {}):
+        if family not in section["families"]:
+            raise ConfigError(f"modarith.ft_by_family.{family}: not a family of modarith.families "
+                              f"({sorted(section['families'])}); expected one of them, or `null` to drop an entry "
+                              "of the default")
     arch = section["model"]
     if arch["d_model"] % arch["n_heads"]:
         raise ConfigError(f"modarith.model.n_heads: {arch['n_heads']} does not divide d_model = {arch['d_model']}")

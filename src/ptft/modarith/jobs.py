@@ -1,8 +1,10 @@
-"""One Snakemake job = one ensemble: the members of a PT job (one PT task) or an FT job (one family × fraction).
+"""One Snakemake job = one ensemble: the members of a PT job (one PT task at one PT knob setting) or an FT job (one
+family × fraction).
 
 `settings` is the part of the `modarith` config a job reads (ptft.modarith.runs.settings): a PT job's p,
 pt_train_frac, model, early_layers and `pt` (its task's `pt_by_task` applied), an FT job's p, pt_train_frac, model,
-`ft` and head. Members are run-table rows (ptft.modarith.runs).
+head and `ft` (its family's `ft_by_family` applied; the probe follows it too). Members are run-table rows
+(ptft.modarith.runs).
 """
 
 from pathlib import Path

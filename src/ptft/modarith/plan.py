@@ -30,7 +30,8 @@ def rows(cfg: dict, u: dict) -> list[dict]:
     n_ops = pt["pt_task"].str.count(r"\+") + 1
     pt_steps = pt["pt_task"].map(lambda task: mr.pt_schedule(cfg, task)["steps"])
     pt_work = (cfg["pt_train_frac"] * pairs * n_ops * pt_steps * c).groupby(pt["pt_job"]).sum()
-    ft_work = (ft["ft_train_frac"] * pairs * cfg["ft"]["steps"] * c * m["ft_factor"]).groupby(ft["ft_job"]).sum()
+    ft_steps = ft["family"].map(lambda family: mr.ft_schedule(cfg, family)["steps"])
+    ft_work = (ft["ft_train_frac"] * pairs * ft_steps * c * m["ft_factor"]).groupby(ft["ft_job"]).sum()
     pt_members, ft_members = pt.groupby("pt_job").size(), ft.groupby("ft_job").size()
     pt_examples = (cfg["pt_train_frac"] * pairs * n_ops).groupby(pt["pt_job"]).max()
     ft_examples = (ft["ft_train_frac"] * pairs).groupby(ft["ft_job"]).max()

@@ -1,9 +1,10 @@
 """Run tables of the modarith arm: the config's grid expanded into PT runs, FT runs and the jobs that batch them.
 
 The shared design (ptft.deep.runs): knob settings one sweep at a time around `base`, `pt_id` / `ft_id` per run,
-`pt_job` / `ft_job` per scheduled job. Here a PT job is one PT task (an ensemble of its members) and an FT job one
-(family, ft_train_frac). PT runs depend on (pt_task, seed, alpha_rel, c_pt) only, so families that pretrain on the
-same task share them and γ_ft never re-runs a pretraining.
+`pt_job` / `ft_job` per scheduled job. Here a PT job is one PT task at one PT knob setting (alpha_rel, c_pt), an
+ensemble of its seeds, and an FT job one (family, ft_train_frac), started from the PT jobs of its members. PT runs
+depend on (pt_task, seed, alpha_rel, c_pt) only, so families that pretrain on the same task share them and γ_ft
+never re-runs a pretraining.
 """
 
 import pandas as pd
@@ -39,10 +40,16 @@ def ft_runs(*, p: int, families: dict, seeds, ft_train_frac, base: dict, sweeps:
     return grid.with_ids(table, ["p", "family", "ft_train_frac"], name="ft_job")
 
 
+def pt_job(pt_task: str, alpha_rel: float, c_pt: float) -> str:
+    """The PT job of a PT run: one per PT task and PT knob setting, so a swept mixture (8 seeds × 3000 steps per
+    setting) is three jobs of one PT run's length each, not one job three times as long; named for its folder."""
+    return f"{pt_task}-alpha_rel{alpha_rel:g}-c_pt{c_pt:g}"
+
+
 def pt_runs(ft: pd.DataFrame) -> pd.DataFrame:
-    """The distinct PT runs the FT table needs, with `pt_job` = the PT task (one job per task)."""
+    """The distinct PT runs the FT table needs, each with its `pt_job`."""
     pt = ft.drop_duplicates("pt_id")[["p", *PT_KEYS, "pt_id"]].reset_index(drop=True)
-    return pt.assign(pt_job=pt["pt_task"])
+    return pt.assign(pt_job=[pt_job(*k) for k in zip(pt["pt_task"], pt["alpha_rel"], pt["c_pt"])])
 
 
 def pt_ops(pt: pd.DataFrame) -> list[tuple]:
@@ -61,18 +68,25 @@ def pt_schedule(section: dict, pt_task: str) -> dict:
     return {**section["pt"], **section.get("pt_by_task", {}).get(pt_task, {})}
 
 
+def ft_schedule(section: dict, family: str) -> dict:
+    """The FT schedule of one family: `ft`, with that family's keys of `ft_by_family` (e.g. more steps where FT must
+    build features the PT model lacks) replacing their values; the probe follows the same schedule."""
+    return {**section["ft"], **section.get("ft_by_family", {}).get(family, {})}
+
+
 # What a job reads of the `modarith` section besides its members; nothing else may key it (an unread setting
 # reruns no job): a PT job trains (pt_member, the PT split), an FT job trains from it and probes it (ft_member, head).
 PT_SETTINGS = ("p", "pt_train_frac", "model", "early_layers")
-FT_SETTINGS = ("p", "pt_train_frac", "model", "ft", "head")
+FT_SETTINGS = ("p", "pt_train_frac", "model", "head")
 
 
-def settings(section: dict, phase: str, job: str) -> dict:
-    """The settings of one PT job (`job` = its PT task: PT_SETTINGS and its `pt_schedule`, so editing one task's
-    schedule reruns that PT job and its FT jobs only) or FT job (FT_SETTINGS), as ptft.modarith.jobs reads them."""
+def settings(section: dict, phase: str, *, pt_task: str | None = None, family: str | None = None) -> dict:
+    """The settings of one PT job (PT_SETTINGS and its PT task's `pt_schedule`, so editing one task's schedule reruns
+    that task's PT jobs and their FT jobs only) or FT job (FT_SETTINGS and its family's `ft_schedule`), as
+    ptft.modarith.jobs reads them."""
     if phase == "pt":
-        return {**{k: section[k] for k in PT_SETTINGS}, "pt": pt_schedule(section, job)}
-    return {k: section[k] for k in FT_SETTINGS}
+        return {**{k: section[k] for k in PT_SETTINGS}, "pt": pt_schedule(section, pt_task)}
+    return {**{k: section[k] for k in FT_SETTINGS}, "ft": ft_schedule(section, family)}
 
 
 def tables(section: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -89,7 +103,8 @@ def workdir(phase: str, job: str, settings: dict, rows: list[dict]) -> str:
     return f"results/modarith/.work/{phase}/{job}/{key}"
 
 
-def pt_model(ft: pd.DataFrame, ft_job: str) -> str:
-    """The PT ensemble an FT job starts from (one PT task per FT job)."""
-    (pt_task,) = set(ft.loc[ft["ft_job"] == ft_job, "pt_task"])
-    return f"results/modarith/pt/{pt_task}/model.pt"
+def pt_models(ft: pd.DataFrame, ft_job: str) -> list[str]:
+    """The PT ensembles an FT job starts from (one per PT knob setting of its members), sorted."""
+    rows = ft[ft["ft_job"] == ft_job]
+    jobs = {pt_job(*k) for k in zip(rows["pt_task"], rows["alpha_rel"], rows["c_pt"])}
+    return [f"results/modarith/pt/{job}/model.pt" for job in sorted(jobs)]
