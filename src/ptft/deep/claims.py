@@ -14,6 +14,8 @@ from ptft.scorecard import Claim, NotRun, Outcome, at_value, require
 from ptft.stats import paired_difference, paired_effect, per_seed_difference
 
 PROBE = "probe_test_acc"  # the linear-probe baseline column of both arms' FT tables (ptft.deep.probe)
+VS_PROBE = ("; the numbers also give FT − probe (paired, same runs) at both knob values and the knob's effect on it "
+            "(reported, not part of the verdict)")
 
 # Reference values of the deep-network knobs: no rescaling of early layers, PT init and readout at their defaults.
 REFERENCE = dict.fromkeys(KNOBS, 1.0)
@@ -138,17 +140,17 @@ def knob_claims(arm: str, table: str, axes: Axes, *, model: str, where: dict | N
         Claim(prefix.get("early", f"{model}_small_early_layers_help"), arm,
               f"Smaller early-layer initialisation (α_rel > 1) helps fine-tuning ({model}).",
               f"{scope}; every {x}; {others}",
-              f"per-seed mean over {x} of test accuracy at α_rel > 1 minus at α_rel = 1; expected > 0",
+              f"per-seed mean over {x} of test accuracy at α_rel > 1 minus at α_rel = 1; expected > 0{VS_PROBE}",
               (table,), knob_check(table, "alpha_rel", "above", x, better=True, cells=cells, where=where)),
         Claim(prefix.get("scale", f"{model}_larger_scale_hurts"), arm,
               f"A larger absolute scale c_pt hurts fine-tuning ({model}).",
               f"{scope}; every {x}; {others}",
-              f"per-seed mean over {x} of test accuracy at c_pt > 1 minus at c_pt = 1; expected < 0",
+              f"per-seed mean over {x} of test accuracy at c_pt > 1 minus at c_pt = 1; expected < 0{VS_PROBE}",
               (table,), knob_check(table, "c_pt", "above", x, better=False, cells=cells, where=where)),
         Claim(prefix.get("readout", f"{model}_small_readout_helps_mid_n"), arm,
               f"A smaller readout scale γ_ft helps at intermediate amounts of fine-tuning data ({model}).",
               f"{scope}; the inner values of {x} (its smallest and largest left out); {others}",
-              f"per-seed mean over inner {x} of test accuracy at γ_ft < 1 minus at γ_ft = 1; expected > 0",
+              f"per-seed mean over inner {x} of test accuracy at γ_ft < 1 minus at γ_ft = 1; expected > 0{VS_PROBE}",
               (table,), knob_check(table, "gamma_ft", "below", x, better=True, cells=cells, where=where,
                                    intermediate=True)),
     )
