@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from ptft.vision import model as resnet
+from ptft.vision import tasks
 from ptft.vision import train
 from ptft.vision.synthetic import stand_in
 
@@ -64,6 +65,31 @@ def test_pt_ft_round_trip_lowers_the_loss_and_is_deterministic(data, tmp_path):
 
 def timeless(rows):
     return [{k: v for k, v in r.items() if k != "wall_s"} for r in rows]
+
+
+def test_held_out_evaluation_scores_runs_and_probe_on_the_unused_ft_images(data):
+    """eval_images = held_out: the test images of the FT classes first, then their train images outside every FT set
+    of the seed's grid; the authors' `test` keeps the test images alone."""
+    split = tasks.label_split(10, 3)
+    test_x, test_y = train.evaluation_set(data, split, 3, "test", [])
+    x, y = train.evaluation_set(data, split, 3, "held_out", [8, 16])
+    assert len(test_x) == 8 and len(x) == 8 + 2 * 12 - 16
+    assert torch.equal(x[:8], test_x) and torch.equal(y[:8], test_y) and set(y.tolist()) == {0, 1}
+    with pytest.raises(ValueError, match="n_grid"):
+        train.evaluation_set(data, split, 3, "held_out", [])
+
+
+def test_finetune_reports_the_held_out_count(data, tmp_path):
+    torch.set_num_threads(1)
+    pt_opt = train.Optim(lr=0.01, momentum=0.9, batch_size=32, max_epochs=1, stop_loss=1e-3)
+    model, metrics = train.pretrain(data, seed=3, alpha_rel=1.0, c_pt=1.0, stem="imagenet", relative_prefixes=[],
+                                    opt=pt_opt, max_images=32, runtime=CPU, workdir=tmp_path / "pt")
+    train.save_pretrained(tmp_path / "model.pt", model, metrics)
+    ft_opt = train.Optim(lr=0.01, momentum=0.9, batch_size=32, max_epochs=1, stop_loss=1e-4)
+    (row,), _ = train.finetune(data, tmp_path / "model.pt", [{"ft_id": "a", "c_pt": 1.0, "gamma_ft": 1.0, "n": 8}],
+                               seed=3, stem="imagenet", opt=ft_opt, policies=POLICIES, ensd=ENSD, runtime=CPU,
+                               workdir=tmp_path / "ft", eval_images="held_out", n_grid=[8, 16])
+    assert row["n_test"] == 8 + 2 * 12 - 16 and 0.0 <= row["probe_test_acc"] <= 1.0
 
 
 def test_minibatches_never_leave_a_single_image():

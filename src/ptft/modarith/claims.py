@@ -12,10 +12,10 @@ from dataclasses import replace
 
 import numpy as np
 
-from ptft.deep.claims import REFERENCE, knob_claims
+from ptft.deep.claims import REFERENCE, beats_probe_claim, knob_claims
 from ptft.modarith.runs import AXES
 from ptft.claim import CONTROL, Claim, Outcome, at_value, require
-from ptft.stats import FAIL, INCONCLUSIVE, PASS, paired_effect, per_seed_difference
+from ptft.stats import FAIL, INCONCLUSIVE, PASS, paired_effect
 
 TABLE = "modarith_finetune"
 SAME_MARGIN = 0.02  # accuracy the `same` control may lose against the PT model and still count as recovering it
@@ -70,20 +70,6 @@ def _pt_generalised(t: dict) -> Outcome:
     return Outcome.of(verdict, e, numbers, len(df), 0.0 if verdict != INCONCLUSIVE else 1.0)
 
 
-def _beats_probe(family: str):
-    def check(t: dict) -> Outcome:
-        df = _base(t[TABLE], {"family": family})
-        probe_rows = df.assign(test_acc=df["probe_test_acc"])
-        per_seed = per_seed_difference(df, probe_rows, "test_acc", cells="ft_train_frac")
-        e = paired_effect(per_seed.to_numpy())
-        by_frac = df.groupby("ft_train_frac")[["test_acc", "probe_test_acc"]].mean()
-        numbers = (f"test_acc − probe_test_acc = {e.describe()}; per ft_train_frac (FT / probe): "
-                   + ", ".join(f"{f:g}: {r.test_acc:.3f} / {r.probe_test_acc:.3f}" for f, r in by_frac.iterrows()))
-        return Outcome.from_effect(e, +1, numbers, len(df))
-
-    return check
-
-
 def _controls() -> tuple:
     ref = "knobs at their reference " + ", ".join(f"{k} = {v:g}" for k, v in REFERENCE.items())
     return (
@@ -94,13 +80,8 @@ def _controls() -> tuple:
               f"per-seed FT test accuracy minus the PT model's own; PASS if the 95% interval lies above "
               f"−{SAME_MARGIN:g} (non-inferiority), FAIL if below", (TABLE,), _same_reaches_pt, kind=CONTROL,
               unit="test accuracy", margin=SAME_MARGIN),
-        *(Claim(f"transformer_control_{family}_beats_probe", "modarith",
-                f"Protocol control [ours]: fine-tuning ({family} family) beats the linear probe of the frozen PT "
-                "model on the same FT pairs (else FT only re-read features PT already made linearly available).",
-                f"{TABLE} (family = {family}); every ft_train_frac; {ref}",
-                "per-seed mean over ft_train_frac of FT test accuracy minus probe test accuracy; expected > 0",
-                (TABLE,), _beats_probe(family), kind=CONTROL, unit="test accuracy")
-          for family in ("shared", "subset")),
+        *(beats_probe_claim(f"transformer_control_{family}_beats_probe", "modarith", TABLE, AXES, family,
+                            model="transformer") for family in ("shared", "subset")),
         Claim("transformer_control_pt_generalised", "modarith",
               f"Protocol control [ours]: every PT run at the reference knobs reaches test accuracy ≥ {PT_ACC:g} on every "
               "operation of its PT task (else its FT runs do not start from generalised PT features).",

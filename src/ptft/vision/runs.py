@@ -26,13 +26,17 @@ def settings(section: dict, phase: str) -> dict:
     """What a PT or FT job reads of the section besides its runs, and all an id changes with (a changed value never
     resumes an old checkpoint; an unread one reruns nothing). PT: its optimiser, the stem and the parameters the
     alpha_rel policy divides (the FT-time c_pt / gamma_ft policies and `early_layers` under another policy are not
-    read). FT: its optimiser, the stem, the FT-time policies and the ENSD it measures (not the figure's `sweep`)."""
+    read). FT: its optimiser, the stem, the FT-time policies, the ENSD it measures (not the figure's `sweep`) and,
+    under eval_images = held_out, the seed's FT sizes (they decide which images are held out for evaluation)."""
     if phase == "pt":
         prefixes = relative_prefixes(section["policies"]["alpha_rel"], section["early_layers"])
         return {"pt": section["pt"], "stem": section["stem"], "relative_prefixes": prefixes}
-    return {"ft": section["ft"], "stem": section["stem"],
-            "policies": {k: section["policies"][k] for k in ("c_pt", "gamma_ft")},
-            "ensd": {k: section["ensd"][k] for k in ("layers", "images", "max_images")}}
+    out = {"ft": section["ft"], "stem": section["stem"],
+           "policies": {k: section["policies"][k] for k in ("c_pt", "gamma_ft")},
+           "ensd": {k: section["ensd"][k] for k in ("layers", "images", "max_images")}}
+    if section["ft"]["eval_images"] == "held_out":
+        out["n_grid"] = sorted(section["n"])
+    return out
 
 
 def pt_keys(section: dict) -> list[str]:

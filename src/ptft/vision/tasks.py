@@ -35,6 +35,16 @@ def ft_indices(y: np.ndarray, ft_classes, seed: int, n: int | None, purpose: str
     return np.sort(np.concatenate([rng.permutation(have)[:want] for have, want in zip(per_class, wanted)]))
 
 
+def held_out(train_y: np.ndarray, test_y: np.ndarray, ft_classes, seed: int, n_grid) -> dict:
+    """The evaluation set [ours]: every image of the FT classes that no FT run of the seed trains on, i.e. all their
+    test images plus the train images outside every FT set of `n_grid` (the union, so it holds whether or not the
+    sets are nested). {train: indices into train_y, test: indices into test_y}. The authors test on the test
+    images alone (200 for two classes); MNIST-5k then leaves most of its FT-class images unused."""
+    used = np.unique(np.concatenate([ft_indices(train_y, ft_classes, seed, n) for n in n_grid]))
+    return {"train": np.setdiff1d(ft_indices(train_y, ft_classes, seed, None), used),
+            "test": ft_indices(test_y, ft_classes, seed, None)}
+
+
 def relabel(y: np.ndarray, classes) -> np.ndarray:
     """Labels of `classes` as 0..len(classes)-1 in the given order (the FT task's 0/1, the PT's 0..97)."""
     lookup = np.full(int(max(y.max(), max(classes))) + 1, -1)

@@ -170,7 +170,7 @@ def ft_start(pt_model, run: dict, *, policies: dict, seed: int):
 
 def _ensd_images(data: dict, split: dict, seed: int, ensd: dict, test_x) -> torch.Tensor:
     """The ENSD probe images: `ft_train` (the authors': FT-class train images, balanced, ≤ max_images) or
-    `ft_test` [ours] (the first max_images FT test images); the same for every n."""
+    `ft_test` [ours] (the first max_images evaluation images, test images first); the same for every n."""
     if ensd["images"] == "ft_test":
         return test_x[:ensd["max_images"]]
     y = data["train_y"].cpu().numpy()
@@ -180,14 +180,15 @@ def _ensd_images(data: dict, split: dict, seed: int, ensd: dict, test_x) -> torc
 
 
 def finetune(data: dict, pt_path, runs, *, seed: int, stem: str, opt: Optim, policies: dict, ensd: dict,
-             runtime: Runtime, workdir) -> tuple:
+             runtime: Runtime, workdir, eval_images: str = "test", n_grid=()) -> tuple:
     """All FT runs of one PT checkpoint. `runs`: dicts with ft_id, c_pt, gamma_ft, n. Returns (rows, ensd_rows):
-    per run the test metrics and the linear-probe baseline on the frozen PT features (same n images, same test
-    set), and per layer of `ensd` the ENSD between the run's FT starting point and the fine-tuned model.
+    per run the test metrics and the linear-probe baseline on the frozen PT features (same n images, same
+    evaluation images), and per layer of `ensd` the ENSD between the run's FT starting point and the fine-tuned
+    model. eval_images: `test` (the authors': the FT classes' test images) or `held_out` [ours]: every FT-class
+    image no FT run of the seed trains on, for the FT sizes `n_grid` of the seed (tasks.held_out).
     A finished run leaves workdir/<ft_id>/result.json (its checkpoint is then deleted); a rerun skips it."""
     split = tasks.label_split(data["n_classes"], seed)
-    test_idx = tasks.ft_indices(data["test_y"].cpu().numpy(), split["ft_classes"], seed, None)
-    task = {"split": split, "test": _subset(data, "test", test_idx, split["ft_classes"]), "layers": ensd["layers"]}
+    task = {"split": split, "test": evaluation_set(data, split, seed, eval_images, n_grid), "layers": ensd["layers"]}
     task["probe"] = to_input(_ensd_images(data, split, seed, ensd, task["test"][0]), runtime)
     pt_model = _prepare_model(init_from(_network(data, stem, seed), pt_path), runtime)
     rows, ensd_rows, probes = [], [], {}
@@ -210,12 +211,31 @@ def _ft_train(data: dict, task: dict, n: int, seed: int) -> tuple:
     return _subset(data, "train", idx, task["split"]["ft_classes"])
 
 
+def evaluation_set(data: dict, split: dict, seed: int, eval_images: str, n_grid) -> tuple:
+    """(x, y) of the images every FT run and probe of the seed is scored on: the FT classes' test images, then
+    (eval_images = held_out) their train images that no FT set of `n_grid` contains."""
+    classes = split["ft_classes"]
+    test_y = data["test_y"].cpu().numpy()
+    if eval_images == "test":
+        return _subset(data, "test", tasks.ft_indices(test_y, classes, seed, None), classes)
+    if eval_images != "held_out":
+        raise ValueError(f"eval_images: {eval_images!r} (expected test or held_out)")
+    if not n_grid:
+        raise ValueError("eval_images = held_out needs the seed's FT sizes n_grid (else FT images could be scored)")
+    idx = tasks.held_out(data["train_y"].cpu().numpy(), test_y, classes, seed, n_grid)
+    parts = [_subset(data, "test", idx["test"], classes), _subset(data, "train", idx["train"], classes)]
+    return torch.cat([p[0] for p in parts]), torch.cat([p[1] for p in parts])
+
+
 def _linear_probe(data: dict, pt_model, task: dict, n: int, seed: int, runtime: Runtime) -> float:
-    """Test accuracy of a linear probe on the PT model's frozen avgpool features (eval mode), fit on the n FT images."""
+    """Accuracy on the evaluation images of a linear probe on the PT model's frozen avgpool features (eval mode),
+    fit on the n FT images. The evaluation images' features are computed once per job (eval-mode BN: per image)."""
     x, y = _ft_train(data, task, n, seed)
     x_test, y_test = task["test"]
-    feats = activations(pt_model, to_input(torch.cat([x, x_test]), runtime), ["avgpool"])["avgpool"]
-    return linear_probe(feats[:len(x)], y, feats[len(x):], y_test)["acc"]
+    if "test_features" not in task:
+        task["test_features"] = activations(pt_model, to_input(x_test, runtime), ["avgpool"])["avgpool"]
+    feats = activations(pt_model, to_input(x, runtime), ["avgpool"])["avgpool"]
+    return linear_probe(feats, y, task["test_features"], y_test)["acc"]
 
 
 def _finetune_one(data: dict, pt_model, task: dict, run: dict, *, seed: int, opt: Optim, policies: dict,
