@@ -130,45 +130,94 @@ def get_vision_pt_id(wildcards):
     return VISION_JOBS.loc[wildcards.ft_job, "pt_id"]
 
 
+def get_vision_source(wildcards):
+    """Where a dataset's images come from (vision.datasets.<name>.source)."""
+    return VISION["datasets"][wildcards.dataset]["source"]
+
+
+def get_vision_data_root(wildcards):
+    """The folder a dataset's archives are read from (or downloaded to)."""
+    return vision_runs.data_root(VISION, wildcards.dataset)
+
+
+def get_vision_test_per_class(wildcards):
+    """Images per class held out as the test split (MNIST-5k, which ships none), else None."""
+    return VISION["datasets"][wildcards.dataset].get("test_per_class")
+
+
+def get_vision_pt_workdir(wildcards):
+    """A vision PT run's checkpoint folder (resumed from after an interruption)."""
+    return f"results/vision/.work/{wildcards.dataset}/{wildcards.pt_id}/pt"
+
+
+def get_vision_ft_seed(wildcards):
+    """The seed of the PT checkpoint a vision FT job starts from."""
+    return int(VISION_PT.loc[get_vision_pt_id(wildcards), "seed"])
+
+
+def get_vision_ft_workdir(wildcards):
+    """A vision FT job's checkpoint folder, beside its PT checkpoint's."""
+    return f"results/vision/.work/{wildcards.dataset}/{get_vision_pt_id(wildcards)}/ft"
+
+
+def get_vision_sweep(wildcards):
+    """The one sweep a vision figure draws, as {name: grid}."""
+    return {wildcards.sweep: VISION["sweeps"][wildcards.sweep]}
+
+
 def get_vision_pt_model(wildcards):
     return (
         f"results/vision/pt/{wildcards.dataset}/{get_vision_pt_id(wildcards)}/model.pt"
     )
 
 
-def get_modarith_members(phase):
-    """Input function: the members of a modarith PT or FT job (phase "pt" or "ft")."""
-    table, order = (MODARITH_PT, "pt_id") if phase == "pt" else (MODARITH_FT, "ft_id")
-    return lambda wildcards: members(
-        table, f"{phase}_job", wildcards[f"{phase}_job"], order
+def get_modarith_pt_members(wildcards):
+    """The members of a modarith PT job (one ensemble), in the order they run."""
+    return members(MODARITH_PT, "pt_job", wildcards.pt_job, "pt_id")
+
+
+def get_modarith_ft_members(wildcards):
+    """The members of a modarith FT job (one ensemble), in the order they run."""
+    return members(MODARITH_FT, "ft_job", wildcards.ft_job, "ft_id")
+
+
+# What each job reads (modarith_runs.settings): editing an FT setting reruns no PT job, editing one PT task's schedule
+# only that task's PT jobs and their FT jobs, and editing one family's FT schedule only that family's FT jobs.
+MODARITH_PT_TASK = dict(zip(MODARITH_PT["pt_job"], MODARITH_PT["pt_task"]))
+MODARITH_FT_FAMILY = dict(zip(MODARITH_FT["ft_job"], MODARITH_FT["family"]))
+
+
+def get_modarith_pt_settings(wildcards):
+    """The settings a modarith PT job reads: its PT task's schedule."""
+    return modarith_runs.settings(
+        MODARITH, "pt", pt_task=MODARITH_PT_TASK[wildcards.pt_job]
     )
 
 
-def get_modarith_settings(phase):
-    """Input function: the settings a modarith PT or FT job reads (modarith_runs.settings), so editing an FT setting
-    reruns no PT job, editing one PT task's schedule only that task's PT jobs and their FT jobs, and editing one
-    family's FT schedule only that family's FT jobs.
-    """
-    if phase == "ft":
-        family_of = dict(zip(MODARITH_FT["ft_job"], MODARITH_FT["family"]))
-        return lambda wildcards: modarith_runs.settings(
-            MODARITH, phase, family=family_of[wildcards.ft_job]
-        )
-    task_of = dict(zip(MODARITH_PT["pt_job"], MODARITH_PT["pt_task"]))
-    return lambda wildcards: modarith_runs.settings(
-        MODARITH, phase, pt_task=task_of[wildcards.pt_job]
+def get_modarith_ft_settings(wildcards):
+    """The settings a modarith FT job reads: its family's FT schedule."""
+    return modarith_runs.settings(
+        MODARITH, "ft", family=MODARITH_FT_FAMILY[wildcards.ft_job]
     )
 
 
-def get_modarith_workdir(phase):
-    """Input function: a modarith job's checkpoint folder, keyed by its settings and members (never a stale resume)."""
-    job_members = get_modarith_members(phase)
-    job_settings = get_modarith_settings(phase)
-    return lambda wildcards: modarith_runs.workdir(
-        phase,
-        wildcards[f"{phase}_job"],
-        job_settings(wildcards),
-        job_members(wildcards),
+def get_modarith_pt_workdir(wildcards):
+    """A modarith PT job's checkpoint folder, keyed by its settings and members (never a stale resume)."""
+    return modarith_runs.workdir(
+        "pt",
+        wildcards.pt_job,
+        get_modarith_pt_settings(wildcards),
+        get_modarith_pt_members(wildcards),
+    )
+
+
+def get_modarith_ft_workdir(wildcards):
+    """A modarith FT job's checkpoint folder, keyed by its settings and members (never a stale resume)."""
+    return modarith_runs.workdir(
+        "ft",
+        wildcards.ft_job,
+        get_modarith_ft_settings(wildcards),
+        get_modarith_ft_members(wildcards),
     )
 
 

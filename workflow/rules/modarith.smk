@@ -46,9 +46,9 @@ rule modarith_pretrain:
         mem_mb=MODARITH_RES["mem_mb"],
         runtime=MODARITH_RES["runtime"],
     params:
-        members=get_modarith_members("pt"),
-        settings=get_modarith_settings("pt"),
-        workdir=get_modarith_workdir("pt"),
+        members=get_modarith_pt_members,
+        settings=get_modarith_pt_settings,
+        workdir=get_modarith_pt_workdir,
     script:
         "../scripts/modarith_pretrain.py"
 
@@ -71,9 +71,9 @@ rule modarith_finetune:
         mem_mb=MODARITH_RES["mem_mb"],
         runtime=MODARITH_RES["runtime"],
     params:
-        members=get_modarith_members("ft"),
-        settings=get_modarith_settings("ft"),
-        workdir=get_modarith_workdir("ft"),
+        members=get_modarith_ft_members,
+        settings=get_modarith_ft_settings,
+        workdir=get_modarith_ft_workdir,
     script:
         "../scripts/modarith_finetune.py"
 

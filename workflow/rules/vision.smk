@@ -29,8 +29,8 @@ rule vision_download:
     conda:
         ENV
     params:
-        source=lambda w: VISION["datasets"][w.dataset]["source"],
-        root=lambda w: vision_runs.data_root(VISION, w.dataset),
+        source=get_vision_source,
+        root=get_vision_data_root,
         allow_synthetic=VISION["allow_synthetic"],
         timeout_s=VISION["download_timeout_s"],
     script:
@@ -48,7 +48,7 @@ rule vision_prepare:
         ENV
     params:
         synthetic=VISION["synthetic"],
-        test_per_class=lambda w: VISION["datasets"][w.dataset].get("test_per_class"),
+        test_per_class=get_vision_test_per_class,
     script:
         "../scripts/vision_prepare.py"
 
@@ -74,7 +74,7 @@ rule vision_pretrain:
     params:
         run=get_vision_pt_run,
         settings=vision_runs.settings(VISION, "pt"),
-        workdir=lambda w: f"results/vision/.work/{w.dataset}/{w.pt_id}/pt",
+        workdir=get_vision_pt_workdir,
     script:
         "../scripts/vision_pretrain.py"
 
@@ -99,9 +99,9 @@ rule vision_finetune:
         runtime=VISION_RES["runtime"],
     params:
         runs=get_vision_ft_runs,
-        seed=lambda w: int(VISION_PT.loc[get_vision_pt_id(w), "seed"]),
+        seed=get_vision_ft_seed,
         settings=vision_runs.settings(VISION, "ft"),
-        workdir=lambda w: f"results/vision/.work/{w.dataset}/{get_vision_pt_id(w)}/ft",
+        workdir=get_vision_ft_workdir,
     script:
         "../scripts/vision_finetune.py"
 
@@ -170,7 +170,7 @@ rule vision_figure:
     params:
         ft_ids=ids(VISION_FT["ft_id"]),
         base=VISION["base"],
-        sweeps=lambda w: {w.sweep: VISION["sweeps"][w.sweep]},
+        sweeps=get_vision_sweep,
         note=vision_results.scale_note(VISION),
     script:
         "../scripts/vision_figure.py"
