@@ -13,22 +13,23 @@ preconditioned conjugate gradients (PCG), only to ‖∇²φ·s + ∇φ‖ ≤ �
 (loose far from the solution, tight as Newton converges, never tighter than the residual test needs), with the
 Cholesky factor of ∇²φ at an earlier iterate as the preconditioner. The factor is refreshed when PCG with it would
 take more than N/100 products: at most steps of the damped phase of a cold start (where cosh(2θ) changes by orders
-of magnitude per step), once or twice near the solution (where w barely changes). Typically 5–6 factorisations
-and ~100 products instead of 13–17 factorisations for a rich cold solve at N = 2500, D = 5000; one factorisation
-for a lazy one; 1–2 for a warm start.
+of magnitude per step), once or twice near the solution (where w barely changes). Cold at N = 2500, D = 5000
+(bench/README.md): 4–6 factorisations and 80–100 products for a rich setting, where plain Newton factorises 13–17
+times; one factorisation and ~35 products for a lazy setting, where it factorises 6 times.
 
 Precision. Factor and products run in float32 (half the flops and half the memory traffic), while the answer
 of every PCG solve is tested against the forcing condition in float64; float32 changes how many iterations a step
 takes, not what it must reach. Where the Hessian is too ill-conditioned for float32 the solve continues in
 float64: products once a float32 answer fails the float64 test (PCG goes on from it), factors once a fresh float32
 factor is not positive definite or does not precondition within the budget (that step is then the exact Newton
-step from a float64 factor). The line search evaluates φ(ν + t·s) through θ + t·Xᵀs, O(D) per trial.
+step from a float64 factor). θ = Xᵀν is carried along as θ + t·Xᵀs (equal up to rounding), so each line-search
+trial costs O(D).
 
 method="exact" is plain Newton: a fresh float64 factor and the exact step at every iterate (N²·D/2 + N³/6 per step),
 the reference that the tests and bench/dln_gd.py compare the default against.
 
 A warm start ν0 (e.g. the previous α's dual, padded with zeros: the FT samples of a task are nested in α) starts
-Newton at the previous interpolator and saves most of its steps.
+Newton at the previous interpolator and saves steps (most of them in lazy settings).
 """
 
 import numpy as np
