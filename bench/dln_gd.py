@@ -10,8 +10,13 @@ and (b), `floor_ratio: batched/floor` and `ratio: loop/batched` last.
 --solver: on the same task, GD run to convergence (tight tolerance, batched) against min_penalty_interpolator
 on each setting; prints the worst relative β disagreement and `ratio: gd/solver` last.
 
+--solve-only: the minimiser alone (inexact Newton, the default) against plain Newton (method="exact"), alternately
+on the first --runs settings; prints the exact path's time, the worst relative β disagreement and
+`seconds_per_solve:` of the default last.
+
     OMP_NUM_THREADS=1 python bench/dln_gd.py --threads 1
     OMP_NUM_THREADS=1 python bench/dln_gd.py --threads 1 --solver
+    OMP_NUM_THREADS=1 python bench/dln_gd.py --threads 1 --solve-only --dim 5000 --alpha 0.5
 """
 
 import argparse
@@ -24,7 +29,7 @@ from threadpoolctl import threadpool_limits
 
 from ptft.dln import tasks, theory
 from ptft.dln.gd import GDOptions, gradient_descent
-from ptft.dln.solve import min_penalty_interpolator_batch
+from ptft.dln.solve import min_penalty_interpolator, min_penalty_interpolator_batch
 
 
 def setup(dim, alpha, seed=0):
@@ -122,14 +127,23 @@ def bench_solver(args):
 
 def bench_solve_only(args):
     """The minimiser alone on the first `--runs` settings of the task (e.g. D = 5000, where GD to convergence is
-    out of reach on a CPU): seconds per solve."""
+    out of reach on a CPU): seconds per cold solve of the default (inexact Newton) and of plain Newton
+    (method="exact", the reference), the two alternating setting by setting so that machine load affects both
+    alike, and their worst relative disagreement in β."""
     task, X, y, _, (c, lam, gam) = setup(args.dim, args.alpha)
     sqrt_k = theory.sqrt_k_ft(task.beta_pt[:, None], c, lam, gam)[:, : args.runs]
-    start = time.perf_counter()
-    min_penalty_interpolator_batch(X, y, sqrt_k)
-    per_solve = (time.perf_counter() - start) / sqrt_k.shape[1]
-    print(f"D={args.dim} N={X.shape[0]} solves={sqrt_k.shape[1]} threads={args.threads}")
-    print(f"seconds_per_solve: {per_solve:.2f}")
+    seconds, gap = {"exact": 0.0, "inexact": 0.0}, 0.0
+    for r in range(sqrt_k.shape[1]):
+        beta = {}
+        for method in seconds:
+            start = time.perf_counter()
+            beta[method] = min_penalty_interpolator(X, y, sqrt_k[:, r], method=method)
+            seconds[method] += time.perf_counter() - start
+        gap = max(gap, np.linalg.norm(beta["inexact"] - beta["exact"]) / np.linalg.norm(beta["exact"]))
+    runs = sqrt_k.shape[1]
+    print(f"D={args.dim} N={X.shape[0]} solves={runs} threads={args.threads}")
+    print(f"exact Newton: {seconds['exact'] / runs:.2f} s per solve   worst relative |β − β_exact| = {gap:.1e}")
+    print(f"seconds_per_solve: {seconds['inexact'] / runs:.2f}")
 
 
 def main():

@@ -3,9 +3,8 @@
 import numpy as np
 import pytest
 
-from ptft.dln import theory
+from ptft.dln import solve, theory
 from ptft.dln.solve import min_penalty_interpolator, min_penalty_interpolator_batch
-
 
 
 def problem(dim, n, seed=0, n_active=None):
@@ -86,3 +85,64 @@ def test_rejects_zero_sqrt_k():
     X, y, _ = problem(30, 10)
     with pytest.raises(ValueError, match="positive"):
         min_penalty_interpolator(X, y, np.zeros(30))
+
+
+@pytest.mark.parametrize("lam, gamma", [(-0.99999, 0.0), (0.0, 0.0), (0.0, 10.0)])
+def test_inexact_newton_agrees_with_exact_newton(lam, gamma):
+    # The default (lagged float32 factor, PCG steps) against plain Newton at D = 1000, N = 300: rich (√k = 4e-8 off
+    # the PT support), intermediate and lazy. Both meet the residual test; the interpolator is unique, so they agree
+    # far inside 1e-6 (relative, in β).
+    X, y, _ = problem(1000, 300, seed=7)
+    beta_pt = np.zeros(1000)
+    beta_pt[:100] = 1.0
+    sqrt_k = theory.sqrt_k_ft(beta_pt, 1e-3, lam, gamma)
+    exact = min_penalty_interpolator(X, y, sqrt_k, method="exact")
+    beta = min_penalty_interpolator(X, y, sqrt_k)
+    for b in (beta, exact):
+        assert np.linalg.norm(X @ b - y) <= 1e-10 * np.linalg.norm(y)
+    assert np.linalg.norm(beta - exact) <= 1e-6 * np.linalg.norm(exact)
+
+
+def test_warm_start_from_fewer_samples_agrees_with_cold_start():
+    # The dual at N = 200 padded with zeros starts the N = 300 solve (the FT samples are nested in α).
+    X, y, _ = problem(1000, 300, seed=8)
+    sqrt_k = np.full(1000, 1e-3)
+    _, nu = min_penalty_interpolator(X[:200], y[:200], sqrt_k, return_dual=True)
+    warm = min_penalty_interpolator(X, y, sqrt_k, nu0=nu)
+    assert np.linalg.norm(X @ warm - y) <= 1e-10 * np.linalg.norm(y)
+    cold = min_penalty_interpolator(X, y, sqrt_k, method="exact")
+    assert np.linalg.norm(warm - cold) <= 1e-6 * np.linalg.norm(cold)
+
+
+def ill_conditioned_hessian(decades, seed=9):
+    """X (40, 80) and weights w over `decades` decades: ∇²φ = X·diag(w)·Xᵀ with κ growing with the decades."""
+    gen = np.random.default_rng(seed)
+    X = gen.standard_normal((40, 80)) / np.sqrt(80)
+    return X, gen.permutation(np.logspace(-decades, 0, 80)), gen.standard_normal(40)
+
+
+def test_direction_continues_in_float64_products_where_float32_is_too_coarse():
+    # w over 8 decades (κ ≈ 2e5): a float32 factor preconditions, but float32 products cannot reach η = 1e-8, so the
+    # step continues in float64 products and meets ‖∇²φ·s + ∇φ‖ ≤ η·‖∇φ‖ (tested in float64).
+    X, w, grad = ill_conditioned_hessian(8)
+    directions = solve._Directions(X, exact=False)
+    step, dtheta = directions(w, grad, 1e-8)
+    assert directions.single_factor and not directions.single_products
+    assert np.linalg.norm(X @ (w * (X.T @ step)) + grad) <= 1e-8 * np.linalg.norm(grad)
+    np.testing.assert_allclose(dtheta, X.T @ step, rtol=0, atol=1e-12 * np.abs(dtheta).max())
+
+
+def test_direction_falls_back_to_exact_float64_newton_beyond_float32():
+    # w over 16 decades (κ ≈ 3e9 ≫ 1/ε_float32): no float32 factor preconditions, so the step is the exact Newton
+    # step from a float64 factor, whose residual is at the float64 rounding level ε·κ ≈ 6e-7 (1e-5: margin).
+    X, w, grad = ill_conditioned_hessian(16)
+    directions = solve._Directions(X, exact=False)
+    step, _ = directions(w, grad, 0.5)
+    assert not directions.single_factor
+    assert np.linalg.norm(X @ (w * (X.T @ step)) + grad) <= 1e-5 * np.linalg.norm(grad)
+
+
+def test_rejects_unknown_method():
+    X, y, _ = problem(30, 10)
+    with pytest.raises(ValueError, match="method"):
+        min_penalty_interpolator(X, y, 1.0, method="newton")

@@ -1,4 +1,4 @@
-"""The DLN out of `ptft plan`: GD jobs (typical and at the step cap), minimiser jobs and replica curves."""
+"""The DLN rows of `ptft plan`: GD jobs (typical and at the step cap), minimiser jobs and replica curves."""
 
 from ptft.dln import experiments as ex
 from ptft.plan import device_of, row
@@ -33,10 +33,13 @@ def rows(cfg: dict, u: dict) -> list[dict]:
     points = ex.minimiser_run_table(cfg)
     if len(points):
         n = (points["alpha"] * points["dim"]).round()
-        solve = d["minimiser_s_per_n2d"] * n**2 * points["dim"]
+        # Factorisations of the N×N dual Hessian (N²·D) and the products and residuals between them (N·D).
+        solve = (d["minimiser_s_per_n2d"] * n + d["minimiser_s_per_nd"]) * n * points["dim"]
         per_seed = solve.groupby(points["seed"]).sum()
+        # X in float64 and float32, a scaled float32 copy while factorising, and the N×N Hessian and factor (float32,
+        # float64 where float32 does not serve): at most 8·(2.5·N·D + 2·N²) bytes.
         out.append(row("dln", "dln_minimiser", overhead + per_seed, mem_bytes=8.0 * float(
-            (n**2 + n * points["dim"]).max()), note="Theorem 4.1 minimiser, one job per seed"))
+            (2.5 * n * points["dim"] + 2 * n**2).max()), note="Theorem 4.1 minimiser, one job per seed"))
     curves = len(ex.panel_table(cfg)[ex.PANEL_KEYS].drop_duplicates()) + 15  # + Figure 4's 5 settings × 3 tasks
     groups = len(cfg["panels"]) + 1  # one replica job per Figure 3 panel, and Figure 4's
     per_curve = d["replica_s_per_point"] * len(ex.replica_alpha(cfg))
