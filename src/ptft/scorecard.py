@@ -100,7 +100,8 @@ def headline(card: pd.DataFrame) -> str:
         rows = card[card["kind"] == kind]
         if len(rows):
             counts = rows["verdict_holm"].value_counts()
-            parts.append(f"{len(rows)} {kind}s: " + ", ".join(f"{counts.get(v, 0)} {v}" for v in VERDICTS))
+            plural = "s" if len(rows) != 1 else ""
+            parts.append(f"{len(rows)} {kind}{plural}: " + ", ".join(f"{counts.get(v, 0)} {v}" for v in VERDICTS))
     raw = card["verdict"].value_counts()
     return ("; ".join(parts) + f" (after Holm, family-wise {CONFIDENCE:.0%}, within each kind). Without the correction, "
             f"all {len(card)}: " + ", ".join(f"{raw.get(v, 0)} {v}" for v in VERDICTS) + ".")
