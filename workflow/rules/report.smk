@@ -1,4 +1,5 @@
 # Reports over every enabled arm: the reproduction scorecard and the provenance index (both in the HTML report).
+import os
 
 
 localrules:
@@ -113,8 +114,8 @@ rule provenance_index:
 
 rule plan:
     input:
-        # Beside the Snakefile, whatever folder the run is in.
-        costs=str(ROOT / "bench/unit_costs.yaml"),
+        # Beside the Snakefile, named relative to the run folder: a checkout moved with its results stays up to date.
+        costs=os.path.relpath(ROOT / "bench/unit_costs.yaml"),
     output:
         "results/plan.md",
     log:
