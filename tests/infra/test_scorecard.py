@@ -218,17 +218,28 @@ def test_scorecard_on_the_tiny_run(tiny_run):
     assert all(f"## {c.id}: " in md for c in CLAIMS)
 
 
+GD_CLAIMS = ("dln_gd_reaches_theorem_4_1", "dln_gd_reaches_theorem_4_1_rich")
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("factor", [0.1, 10.0])
 def test_tiny_run_verdicts_do_not_hinge_on_the_floors(tiny_run, monkeypatch, factor):
-    """The scorecard recomputed from the tiny run's own tables with both floors 10× smaller or larger."""
+    """The scorecard recomputed from the tiny run's own tables with both floors 10× smaller or larger: no verdict moves
+    but a GD claim's, and a GD claim whose verdict moves says so in its own numbers. The tiny run (D = 100, 2 seeds,
+    a 40,000-step budget) keeps its capped GD runs in the test, as every run does, and two seeds cannot hold a gap
+    resolved 10× more finely; tests/dln/test_claims.py holds the GD claims to the floor on a run built to decide."""
     tables = {name: pd.read_csv(tiny_run.parent / table.path) for name, (arm, table) in arms.TABLES.items()
               if (tiny_run.parent / table.path).exists()}
-    before = scorecard.evaluate(tables, CLAIMS).set_index("claim_id")[["verdict", "verdict_holm"]]
+    before = scorecard.evaluate(tables, CLAIMS).set_index("claim_id")
     monkeypatch.setattr(dln_claims, "RECOVERY_FLOOR", regimes.RECOVERY_FLOOR * factor)
     monkeypatch.setattr(dln_claims, "GD_FLOOR", dln_claims.GD_FLOOR * factor)
-    after = scorecard.evaluate(tables, CLAIMS).set_index("claim_id")[["verdict", "verdict_holm"]]
-    assert after.to_dict() == before.to_dict()
+    after = scorecard.evaluate(tables, CLAIMS).set_index("claim_id")
+    others = [c for c in before.index if c not in GD_CLAIMS]
+    columns = ["verdict", "verdict_holm"]
+    assert after.loc[others, columns].to_dict() == before.loc[others, columns].to_dict()
+    for claim in GD_CLAIMS:
+        moved = after.loc[claim, "verdict"] != before.loc[claim, "verdict"]
+        assert ("this verdict hinges on the floor" in before.loc[claim, "numbers"]) >= moved, claim
 
 
 def test_scorecard_columns_kinds_units_and_margins():
