@@ -11,7 +11,6 @@ from ptft.modarith.arm import ARM as MODARITH
 from ptft.vision.arm import ARM as VISION
 
 ARMS = (DLN, VISION, MODARITH)
-BY_NAME = {arm.name: arm for arm in ARMS}
 CHECKS = {arm.name: arm.check_config for arm in ARMS}
 NAMED_ENTRIES = tuple(f"{arm.name}.{key}" for arm in ARMS for key in arm.named_entries)
 CLAIMS = tuple(claim for arm in ARMS for claim in arm.claims)

@@ -267,6 +267,16 @@ def larger_scale_hurts(t: dict) -> Outcome:
     return Outcome.from_effect(e, +1, numbers, len(rows))
 
 
+def _equivalence_test(gap: str, margin: float) -> str:
+    """The test text of an agreement claim judged by `_equivalence`."""
+    return (f"equivalence of {gap}: FAIL if some (setting, α) cell's interval over seeds lies wholly outside "
+            f"±{margin:g}; PASS if none does and the interval of the gap pooled over cells lies inside it")
+
+
+# The two GD strata are one test on two sets of runs.
+GD_TEST = _equivalence_test(f"(GD − minimiser)/(minimiser + {GD_FLOOR:g})", ARGMIN_MARGIN)
+GD_KIND = dict(kind=PAPER, unit="relative MSE gap (GD − minimiser)", margin=ARGMIN_MARGIN)
+
 CLAIMS = (
     Claim("dln_pt_lambda_independent", "dln", "Training from scratch (PT), the error does not depend on λ.",
           "single task, balanced initialisation, every c_pt and α of dln.single_task. For balanced initialisation this "
@@ -278,29 +288,21 @@ CLAIMS = (
           f"every Figure 3 setting with λ_pt ≥ {RICH_LAMBDA:g} (lazy to intermediate) and every α of the GD runs "
           "(dln.dim), on the same data per seed; every run included, those stopped at the step cap with their gap "
           "(flagged and listed)",
-          f"equivalence of (GD − minimiser)/(minimiser + {GD_FLOOR:g}): FAIL if some (setting, α) cell's interval over "
-          f"seeds lies wholly outside ±{ARGMIN_MARGIN:g}; PASS if none does and the interval of the gap pooled over "
-          "cells lies inside it", ("dln_simulations",), gd_reaches_minimiser, kind=PAPER,
-          unit="relative MSE gap (GD − minimiser)", margin=ARGMIN_MARGIN),
+          GD_TEST, ("dln_simulations",), gd_reaches_minimiser, **GD_KIND),
     Claim("dln_gd_reaches_theorem_4_1_rich", "dln",
           "In the rich regime (λ slightly above −1) too, GD fine-tuning converges to the minimiser of Theorem 4.1's "
           "penalty.",
           f"every Figure 3 setting with λ_pt < {RICH_LAMBDA:g} (the rich side, where the paper's regime IV lives and "
           "GD is slowest) and every α of the GD runs (dln.dim), on the same data per seed; every run included, "
           "those stopped at the step cap with their gap (flagged and listed)",
-          f"equivalence of (GD − minimiser)/(minimiser + {GD_FLOOR:g}): FAIL if some (setting, α) cell's interval over "
-          f"seeds lies wholly outside ±{ARGMIN_MARGIN:g}; PASS if none does and the interval of the gap pooled over "
-          "cells lies inside it", ("dln_simulations",), gd_reaches_minimiser_rich, kind=PAPER,
-          unit="relative MSE gap (GD − minimiser)", margin=ARGMIN_MARGIN),
+          GD_TEST, ("dln_simulations",), gd_reaches_minimiser_rich, **GD_KIND),
     Claim("dln_minimiser_agrees_with_replica", "dln",
           "The Theorem 4.1 minimiser that GD reaches has the replica error of Proposition 4.2 (D → ∞).",
           "the minimiser theory points (dln.minimiser: its panels, D and seeds); finite D, so the finite-size bias is "
           "part of the gap (measured per D in results/dln/tables/finite_size.csv); (setting, α) cells where both "
           f"the minimiser's mean error and the replica are below {GD_FLOOR:g} (recovered) are counted and listed "
           "apart, out of the test",
-          f"equivalence of (minimiser/teacher energy − replica)/(replica + {GD_FLOOR:g}): FAIL if some (setting, α) "
-          f"cell's interval over seeds lies wholly outside ±{REPLICA_MARGIN:g}; PASS if none does and the interval of "
-          "the gap pooled over cells lies inside it",
+          _equivalence_test(f"(minimiser/teacher energy − replica)/(replica + {GD_FLOOR:g})", REPLICA_MARGIN),
           ("dln_minimiser", "dln_finite_size"), minimiser_agrees_with_replica, kind=PAPER,
           unit="relative MSE gap (minimiser − replica)", margin=REPLICA_MARGIN),
     Claim("dln_regimes_win_their_tasks", "dln",
