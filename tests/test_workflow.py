@@ -23,6 +23,25 @@ def dry_run(workdir, *configfiles):
     return out.stdout + out.stderr
 
 
+# Modules whose import costs seconds: the workflow's parse (every Snakemake start, and every job Snakemake spawns)
+# and the CLI's config check must not pay for them; the jobs that train or plot import them themselves.
+HEAVY = ("torch", "torchvision", "matplotlib", "seaborn")
+
+
+def test_parsing_the_workflow_imports_no_training_or_plotting_library():
+    """Every module the Snakefile and its rule files import, and the CLI, leave torch and matplotlib unimported."""
+    import re
+
+    lines = [line for path in [ROOT / "Snakefile", *sorted((ROOT / "workflow/rules").glob("*.smk"))]
+             for line in path.read_text().splitlines() if re.match(r"(from \S+ )?import ", line)]
+    assert any("ptft" in line for line in lines)
+    code = "\n".join([*lines, "import ptft.__main__", "import sys",
+                      f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))"])
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]", out.stdout
+
+
 @pytest.mark.parametrize("configfile", [None, "config/paper.yaml", "tests/configs/tiny.yaml"])
 def test_dry_run_builds_the_dag(configfile, tmp_path):
     text = dry_run(tmp_path, *([configfile] if configfile else []))

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from ptft import config
-from ptft.deep.knobs import KNOBS
+from ptft.deep.runs import KNOBS
 from ptft.deep.runs import knob_settings, members
 from ptft.modarith import runs
 

@@ -1,9 +1,6 @@
 # Modular-arithmetic Transformers (REFERENCE §5 [ours]; protocol: workflow/report/modarith_protocol.rst):
 # one PT job per (PT task, PT knob setting) and one FT job per (family, ft_train_frac), each an ensemble of runs -> tidy
 # tables -> figures. Run tables and input functions: common.smk; paths are functions of the job ids.
-from ptft.modarith import figures as modarith_figures
-
-
 localrules:
     modarith_collect,
     modarith_tables,
@@ -204,7 +201,7 @@ rule modarith_figures:
         sweeps=MODARITH["sweeps"],
         generalise_acc=MODARITH["generalise_acc"],
         families=list(MODARITH["families"]),
-        note=modarith_figures.scale_note(MODARITH),
+        note=modarith_runs.scale_note(MODARITH),
         pt_train_frac=MODARITH["pt_train_frac"],
     script:
         "../scripts/modarith_figures.py"

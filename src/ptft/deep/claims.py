@@ -8,7 +8,7 @@ knob that "helps" fine-tuning that stays below its probe has not shown that trai
 `beats_probe_claim` [ours] asks that directly, per panel, at the reference knobs.
 """
 
-from ptft.deep.knobs import KNOBS
+from ptft.deep.runs import KNOBS
 from ptft.deep.runs import Axes
 from ptft.claim import CONTROL, PAPER, Claim, NotRun, Outcome, at_value, require
 from ptft.stats import paired_difference, paired_effect, per_seed_difference

@@ -25,10 +25,6 @@ from torch import nn
 
 from ptft import seeding
 
-# The three knobs, one name each, in every table, config key and claim of both deep arms.
-KNOBS = ("alpha_rel", "c_pt", "gamma_ft")
-
-
 def _matches(name: str, prefix: str) -> bool:
     """`layer1` matches `layer1.0.conv1.weight` but not `layer10.weight`."""
     return name == prefix or name.startswith(prefix.rstrip(".") + ".")

@@ -16,7 +16,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ptft.config import ConfigError
-from ptft.deep.knobs import KNOBS
+
+# The three knobs (ptft.deep.knobs applies them), one name each, in every table, config key and claim of both deep
+# arms.
+KNOBS = ("alpha_rel", "c_pt", "gamma_ft")
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ import pandas as pd
 from ptft import plotting
 from ptft.deep import figures as deep
 from ptft.deep.claims import REFERENCE
-from ptft.deep.knobs import KNOBS
-from ptft.modarith.runs import AXES, PT_KEYS, pt_schedule, pt_tasks
+from ptft.deep.runs import KNOBS
+from ptft.modarith.runs import AXES, PT_KEYS
 from ptft.stats import mean_ci
 
 FINETUNE_COLUMNS = ["p", "family", "pt_task", "ft_task", "seed", *KNOBS, "ft_train_frac", "n_train", "test_acc",
@@ -53,17 +53,6 @@ def pt_seeds(ops: pd.DataFrame) -> pd.DataFrame:
     """PT test accuracy of every PT run, one row per PT task, knobs and seed, one column per operation."""
     return (ops.pivot_table(index=["pt_task", "alpha_rel", "c_pt", "seed"], columns="op", values="test_acc")
             .reset_index().rename_axis(columns=None))
-
-
-def scale_note(section: dict) -> str:
-    """The config's figure_note and the run's scale, printed on every figure (the default is a reduced demo)."""
-    m = section["model"]
-    steps = {task: pt_schedule(section, task)["steps"] for task in pt_tasks(section)}
-    pt_steps = " ".join([str(section["pt"]["steps"])] + [
-        f"({task}: {n})" for task, n in steps.items() if n != section["pt"]["steps"]])
-    scale = (f"p = {section['p']}, {len(section['seeds'])} seeds, d_model = {m['d_model']}, {m['n_layers']} layer(s), "
-             f"PT {pt_steps} / FT {section['ft']['steps']} full-batch steps")
-    return " · ".join(s for s in (section["figure_note"], scale) if s)
 
 
 def acc_vs_frac(long: pd.DataFrame, sweep: str, families=None):

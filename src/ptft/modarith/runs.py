@@ -10,8 +10,7 @@ never re-runs a pretraining.
 import pandas as pd
 
 from ptft import grid
-from ptft.deep.knobs import KNOBS
-from ptft.deep.runs import Axes, knob_settings
+from ptft.deep.runs import KNOBS, Axes, knob_settings
 from ptft.modarith.tasks import task_ops
 
 # FT data size: the share of the unordered pairs; panels and within-seed matching: task families.
@@ -108,3 +107,14 @@ def pt_models(ft: pd.DataFrame, ft_job: str) -> list[str]:
     rows = ft[ft["ft_job"] == ft_job]
     jobs = {pt_job(*k) for k in zip(rows["pt_task"], rows["alpha_rel"], rows["c_pt"])}
     return [f"results/modarith/pt/{job}/model.pt" for job in sorted(jobs)]
+
+
+def scale_note(section: dict) -> str:
+    """The config's figure_note and the run's scale, printed on every figure (the default is a reduced demo)."""
+    m = section["model"]
+    steps = {task: pt_schedule(section, task)["steps"] for task in pt_tasks(section)}
+    pt_steps = " ".join([str(section["pt"]["steps"])] + [
+        f"({task}: {n})" for task, n in steps.items() if n != section["pt"]["steps"]])
+    scale = (f"p = {section['p']}, {len(section['seeds'])} seeds, d_model = {m['d_model']}, {m['n_layers']} layer(s), "
+             f"PT {pt_steps} / FT {section['ft']['steps']} full-batch steps")
+    return " · ".join(s for s in (section["figure_note"], scale) if s)

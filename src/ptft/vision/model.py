@@ -1,5 +1,5 @@
-"""torchvision's ResNet-18 with the ImageNet stem (as the authors) or a CIFAR stem [ours], and the parameter groups
-the authors' relative-scale policies divide by α (`--alpha_policy` of their CIFAR code, REFERENCE §5)."""
+"""torchvision's ResNet-18 with the ImageNet stem (as the authors) or a CIFAR stem [ours]; the parameter groups the
+authors' relative-scale policies divide by α are named in ptft.vision.runs (RELATIVE_POLICIES)."""
 
 import torch
 from torch import nn
@@ -7,29 +7,6 @@ from torchvision.models import resnet18
 
 HEAD = "fc"  # the readout: PT reads its rows 2.., FT its rows 0–1 (pt_rows) or a fresh 2-way head (fresh)
 N_FT_OUTPUTS = 2
-
-# alpha_rel policy -> parameter-name prefixes divided by α at PT init. The authors': `first_vs_rest` (conv1 weight
-# and bias; torchvision's conv1 has no bias), `fr_gamma_alpha` (also bn1's weight, "so the scaling is not reset by
-# normalisation"; bn1's bias is left alone, as theirs), `fr_block_*` (whole residual stages). `early_layers` [ours]
-# takes the config's own list (every parameter of those modules, BN weights and biases included).
-RELATIVE_POLICIES = {
-    "first_vs_rest": ("conv1",),
-    "fr_gamma_alpha": ("conv1", "bn1.weight"),
-    "fr_block_1": ("layer1",),
-    "fr_block_12": ("layer1", "layer2"),
-    "fr_block_123": ("layer1", "layer2", "layer3"),
-    "fr_block_1234": ("layer1", "layer2", "layer3", "layer4"),
-}
-
-
-def relative_prefixes(policy: str, early_layers=()) -> list[str]:
-    """The prefixes an alpha_rel `policy` divides by α (`early_layers`: the config's list, for that policy)."""
-    if policy == "early_layers":
-        return list(early_layers)
-    if policy not in RELATIVE_POLICIES:
-        raise ValueError(f"unknown alpha_rel policy {policy!r} (expected one of {[*RELATIVE_POLICIES, 'early_layers']})")
-    return list(RELATIVE_POLICIES[policy])
-
 
 def build(n_classes: int, *, stem: str = "imagenet", seed: int, in_channels: int = 3) -> nn.Module:
     """ResNet-18 with `n_classes` outputs and torchvision's default init drawn from stream ("init", seed).
