@@ -27,13 +27,17 @@ run: venv
 	$(CHECK_CONFIG)
 	$(SNAKEMAKE) --cores $(CORES) --workflow-profile profiles/default $(if $(CONFIG),--configfile $(CONFIG))
 
+# Two pytest workers (pytest-xdist), each taking whole test files in the order tests/conftest.py gives them: the
+# pipeline runs, the Slurm run and the unit tests overlap on 2 cores; the tiny pipeline runs once for both.
+PYTEST = $(PY) -m pytest -n $(CORES) --dist loadfile --no-loadscope-reorder
+
 test: venv
-	$(PY) -m pytest
+	$(PYTEST)
 	$(MAKE) lint
 
-# The unit tier only (no pipeline runs, no Slurm, no browser): about two minutes.
+# The unit tier only (no pipeline runs, no Slurm, no browser).
 test-fast: venv
-	$(PY) -m pytest -m "not slow"
+	$(PYTEST) -m "not slow"
 
 lint: venv
 	$(SNAKEMAKE) --lint

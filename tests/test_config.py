@@ -63,7 +63,7 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize(("key", "value", "needle"), BAD, ids=[f"{k}={v}" for k, v, _ in BAD])
+@pytest.mark.parametrize(("key", "value", "needle"), BAD, ids=[f"{k}={'(deleted)' if v is DELETE else v}" for k, v, _ in BAD])
 def test_bad_config_names_the_key(key, value, needle):
     cfg = copy.deepcopy(BASE)
     _set(cfg, key, value)

@@ -186,6 +186,7 @@ def submitted_jobs(log: str) -> dict:
 def test_tiny_pipeline_on_slurm(slurm_cluster, tmp_path, pipeline_cmd, repo_root):
     cmd = pipeline_cmd(tmp_path, "--executor", "slurm", "--workflow-profile", str(repo_root / "profiles/slurm"),
                         "--jobs", str(SLOTS), "--slurm-no-account", "--slurm-init-seconds-before-status-checks", "1",
+                        "--seconds-between-status-checks", "2",
                         "--slurm-keep-successful-logs", "--latency-wait", "10", "--set-resources", f"{GPU_RULE}:gpu=1", "--", *TARGETS)
     env = {**slurm_cluster.env, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     try:
