@@ -167,3 +167,19 @@ def test_accuracy_figure_has_one_row_per_panel_value():
                                  panels=["b", "a"], baseline="probe_test_acc", log_x=True)
     assert [ax.get_title() for ax in fig.axes[::3]] == ["b", "a"] and len(fig.axes) == 6
     assert len(fig.axes[0].get_legend_handles_labels()[0]) == 3  # one line per γ value
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda c: c["modarith"]["compute"].update(bf16=True), r"modarith\.compute: Unevaluated properties.*'bf16'"),
+    (lambda c: c["vision"]["compute"].pop("bf16"), r"vision\.compute: 'bf16' is a required property"),
+    (lambda c: c["vision"]["compute"].update(threads=0), r"vision\.compute\.threads"),
+    (lambda c: c["modarith"]["resources"].update(mem_mb=5), r"modarith\.resources\.mem_mb"),
+    (lambda c: c["vision"]["resources"].pop("gpu"), r"vision\.resources: 'gpu' is a required property"),
+])
+def test_one_compute_and_one_resources_schema_each_arm_closing_compute_on_what_it_reads(edit, message):
+    """deep.schema.yaml defines `compute` (device, threads) and `resources` once; vision adds its GPU options, and
+    neither arm admits a key it does not read."""
+    full = cfg.load(ROOT / "config/config.yaml")
+    edit(full)
+    with pytest.raises(ConfigError, match=message):
+        arms.validate(full, ROOT)

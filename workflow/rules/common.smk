@@ -6,6 +6,7 @@ import ptft.config
 import ptft.provenance
 from ptft.report import ids
 from ptft.dln import experiments as dln_exp
+from ptft.dln.batch import gd_settings
 from ptft.dln.regimes import REGIMES, TASK_TYPES
 from ptft.modarith import runs as modarith_runs
 from ptft.vision import runs as vision_runs
@@ -105,9 +106,7 @@ VISION = config["vision"]
 VISION_DESIGN = vision_runs.DESIGN
 VISION_PT = VISION_DESIGN.pt_table(VISION)
 VISION_FT = VISION_DESIGN.ft_table(VISION)
-VISION_FT_JOBS = VISION_FT[["dataset", "pt_id", "ft_job"]].drop_duplicates(
-    ignore_index=True
-)
+VISION_FT_JOBS = vision_runs.ft_jobs(VISION_FT)
 # The rows of the ENSD tables: every FT run at every compared layer.
 VISION_ENSD_KEYS = [
     (ft_id, layer) for ft_id in VISION_FT["ft_id"] for layer in VISION["ensd"]["layers"]

@@ -26,6 +26,14 @@ def gd_options(gd: dict, **overrides) -> GDOptions:
     return GDOptions(**{k: v for k, v in {**gd, **overrides}.items() if k in known})
 
 
+def gd_settings(gd: dict, *, extended: bool) -> dict:
+    """What a GD job reads of the config's `gd` block (its rule's params): the GDOptions keys and, where runs still
+    descending are continued (`extended`: the Figure 3 runs), max_steps_extended. The rich-run and step-cap keys act
+    on the run table instead (each run's `lr` and `tol_train`)."""
+    keys = {f.name for f in fields(GDOptions)} | ({"max_steps_extended"} if extended else set())
+    return {k: v for k, v in gd.items() if k in keys}
+
+
 def _load(csv: Path) -> tuple | None:
     """A cached (rows, Unfinished), or None when the runs capped there have no saved state to continue from."""
     rows = pd.read_csv(csv)

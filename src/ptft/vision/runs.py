@@ -70,9 +70,9 @@ def ft_table(section: dict) -> pd.DataFrame:
     return ft.assign(ft_job=ft["pt_id"] + "-" + part.astype(str))
 
 
-def ft_jobs(section: dict) -> pd.DataFrame:
-    """One row per FT job: dataset, pt_id, ft_job."""
-    return ft_table(section)[["dataset", "pt_id", "ft_job"]].drop_duplicates(ignore_index=True)
+def ft_jobs(ft: pd.DataFrame) -> pd.DataFrame:
+    """One row per FT job of the FT table `ft`: dataset, pt_id (the checkpoint it starts from), ft_job."""
+    return ft[["dataset", "pt_id", "ft_job"]].drop_duplicates(ignore_index=True)
 
 
 def data_root(section: dict, dataset: str) -> str:
