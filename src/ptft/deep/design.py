@@ -1,6 +1,6 @@
 """The one experiment design both deep arms implement, with the same names and meanings: each arm's `runs.py`
-exports `DESIGN = Design(...)` (its `arm.py` hands it to the engines as `ARM.design`); the workflow
-(`workflow/rules/common.smk`) and the tests reach both arms through it alone.
+exports `DESIGN = Design(...)` (its `arm.py` hands it to the engines as `ARM.design`); the workflow's input
+functions (`workflow/rules/common.smk`) and `tests/deep/test_design.py` reach both arms' runs and jobs through it.
 
 What every design answers, from a validated config section:
 - `pt_table(section)`: one row per PT run, with `pt_id` (a hash of all the run reads: a changed setting never resumes
