@@ -22,6 +22,8 @@ class Arm:
     named_entries: its maps of named entries (dotted, below the section), where `name: null` deletes an entry.
     claims: its claims (ptft.claim.Claim), in scorecard order. tables: name -> Table of what the claims read.
     plan_rows: (section, unit costs) -> the rows of `ptft plan` for its compute rules (ptft.plan.row).
+    design: a deep arm's experiment design (ptft.deep.design.Design: run tables, jobs, settings, work folders and
+      its named choices), None for an arm with another design (DLN).
     """
 
     name: str
@@ -30,3 +32,4 @@ class Arm:
     tables: dict
     plan_rows: Callable[[dict, dict], list]
     named_entries: tuple = field(default=())
+    design: object = None

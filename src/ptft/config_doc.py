@@ -11,14 +11,20 @@ from ptft.config import read_schema, read_yaml
 
 def _deref(node: dict, schema_dir: Path, file: str) -> tuple[dict, str]:
     """Follow a `$ref` (`other.schema.yaml`, `other.schema.yaml#/$defs/x` or `#/$defs/x`, relative to
-    `file`); returns the node (its own keys over the target's) and the file it now lives in."""
+    `file`); returns the node (its own keys over the target's, its `properties` and `required` added to the
+    target's: an arm extends a shared definition so) and the file it now lives in."""
     while isinstance(node, dict) and "$ref" in node:
         target, _, fragment = node["$ref"].partition("#")
         file = target or file
         found = yaml.safe_load((schema_dir / file).read_text())
         for part in filter(None, fragment.split("/")):
             found = found[part]
-        node = {**found, **{k: v for k, v in node.items() if k != "$ref"}}
+        own = {k: v for k, v in node.items() if k != "$ref"}
+        node = {**found, **own}
+        if "properties" in own:
+            node["properties"] = {**found.get("properties", {}), **own["properties"]}
+        if "required" in own:
+            node["required"] = list(dict.fromkeys([*found.get("required", []), *own["required"]]))
     return node, file
 
 

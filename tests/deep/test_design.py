@@ -1,18 +1,84 @@
-"""The deep arms' shared design (ptft.deep.runs, .results, .figures): sweeps one knob at a time around the base,
-job members, collection checked against the run table, summary counts, the accuracy-vs-size figure (exact)."""
+"""The deep arms' shared design (ptft.deep.design, .runs, .results, .figures): both arms through the one interface,
+sweeps one knob at a time around the base, job members, collection checked against the run table, summary counts,
+the accuracy-vs-size figure (exact)."""
 
+import copy
 import itertools
+import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from ptft import arms
+from ptft import config as cfg
 from ptft.collect import DamagedTableError, MissingRunsError
 from ptft.config import ConfigError
-from ptft.deep import figures, results, runs
+from ptft.deep import design, figures, results, runs
+from ptft.deep.runs import KNOBS
 
 BASE = {"alpha_rel": 1.0, "c_pt": 1.0, "gamma_ft": 1.0}
 SWEEPS = {"relative": {"alpha_rel": [1.0, 2.0]}, "readout": {"gamma_ft": [0.1, 1.0, 10.0]}}
+ROOT = Path(__file__).resolve().parents[2]
+DEEP = [arm for arm in arms.ARMS if arm.design is not None]
+# Sections no job reads whole: the sweeps and base reach a job through its runs' rows, `compute` and `resources`
+# through the config (they change no result).
+NOT_READ = {"sweeps", "base", "seeds", "compute", "resources", "figure_note", "generalise_acc", "sweep_families"}
+
+
+def test_the_deep_arms_are_the_arms_with_a_design():
+    assert [arm.name for arm in DEEP] == ["vision", "modarith"]
+    assert all(arm.design.arm == arm.name for arm in DEEP)
+
+
+@pytest.mark.parametrize("configs", [["config/config.yaml"], ["config/config.yaml", "tests/configs/tiny.yaml"]],
+                         ids=["default", "tiny"])
+@pytest.mark.parametrize("arm", DEEP, ids=lambda arm: arm.name)
+def test_both_deep_arms_run_through_one_design(arm, configs):
+    """The same code for both arms: the tables' ids, every job's members, settings and work folder."""
+    d, section = arm.design, arms.validate(cfg.load(*(ROOT / c for c in configs)), ROOT)[arm.name]
+    assert all(getattr(d, name) in allowed for name, allowed in design.CHOICES.items())
+    pt, ft = d.pt_table(section), d.ft_table(section)
+    assert {"pt_id", "pt_job"} <= set(pt)
+    assert {"ft_id", "pt_id", "ft_job", "seed", *KNOBS, d.axes.panel, d.axes.size} <= set(ft)
+    assert pt["pt_id"].is_unique and ft["ft_id"].is_unique and set(ft["pt_id"]) == set(pt["pt_id"])
+    folders = set()
+    for phase, table in (("pt", pt), ("ft", ft)):
+        jobs = sorted(set(table[f"{phase}_job"]))
+        ran = []
+        for job in jobs:
+            rows = d.members(table, phase, job)
+            settings = d.settings(section, phase, job)
+            assert rows and isinstance(settings, dict) and not set(settings) & NOT_READ, (phase, job)
+            json.dumps(settings)  # plain values: a rule's params
+            folder = d.workdir(phase, job, settings, rows)
+            assert folder.startswith(f"results/{arm.name}/.work/{phase}/{job}/")
+            assert folder == d.workdir(phase, job, d.settings(section, phase, job), d.members(table, phase, job))
+            folders.add(folder)
+            ran += [r[f"{phase}_id"] for r in rows]
+        assert sorted(ran) == sorted(table[f"{phase}_id"])  # every run in exactly one job
+    assert len(folders) == len(set(pt["pt_job"])) + len(set(ft["ft_job"]))  # one folder per job
+
+
+@pytest.mark.parametrize("arm", DEEP, ids=lambda arm: arm.name)
+def test_compute_and_resources_key_no_run_job_or_folder(arm):
+    """How a job computes (`compute`) and what it asks the scheduler for (`resources`) change no id or setting."""
+    d, section = arm.design, arms.validate(cfg.load(ROOT / "config/config.yaml"), ROOT)[arm.name]
+    changed = copy.deepcopy(section)
+    changed["compute"].update(threads=section["compute"]["threads"] + 1, device="cpu")
+    changed["resources"].update(mem_mb=section["resources"]["mem_mb"] + 1)
+    for phase, table in (("pt", d.pt_table), ("ft", d.ft_table)):
+        before, after = table(section), table(changed)
+        assert before.equals(after)
+        assert all(d.settings(section, phase, job) == d.settings(changed, phase, job)
+                   for job in set(before[f"{phase}_job"]))
+
+
+def test_a_design_names_its_choices():
+    with pytest.raises(ValueError, match="batching"):
+        design.Design(arm="x", axes=runs.Axes(size="n", panel="p"), pt_table=None, ft_table=None, settings=None,
+                      order={"pt": "pt_id", "ft": "ft_id"}, batching="other", resume="per_run", probe="ft_readout")
 
 
 def test_knob_settings_are_base_plus_one_knob_at_a_time():
@@ -101,3 +167,19 @@ def test_accuracy_figure_has_one_row_per_panel_value():
                                  panels=["b", "a"], baseline="probe_test_acc", log_x=True)
     assert [ax.get_title() for ax in fig.axes[::3]] == ["b", "a"] and len(fig.axes) == 6
     assert len(fig.axes[0].get_legend_handles_labels()[0]) == 3  # one line per γ value
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda c: c["modarith"]["compute"].update(bf16=True), r"modarith\.compute: Unevaluated properties.*'bf16'"),
+    (lambda c: c["vision"]["compute"].pop("bf16"), r"vision\.compute: 'bf16' is a required property"),
+    (lambda c: c["vision"]["compute"].update(threads=0), r"vision\.compute\.threads"),
+    (lambda c: c["modarith"]["resources"].update(mem_mb=5), r"modarith\.resources\.mem_mb"),
+    (lambda c: c["vision"]["resources"].pop("gpu"), r"vision\.resources: 'gpu' is a required property"),
+])
+def test_one_compute_and_one_resources_schema_each_arm_closing_compute_on_what_it_reads(edit, message):
+    """deep.schema.yaml defines `compute` (device, threads) and `resources` once; vision adds its GPU options, and
+    neither arm admits a key it does not read."""
+    full = cfg.load(ROOT / "config/config.yaml")
+    edit(full)
+    with pytest.raises(ConfigError, match=message):
+        arms.validate(full, ROOT)

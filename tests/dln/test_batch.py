@@ -1,11 +1,16 @@
 """run_task_batches' cache: finished batches resume, capped runs continue from their saved state under the second
 budget (never the whole batch again), and a cached batch without that state is run again rather than trusted."""
 
+from dataclasses import fields
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from ptft.dln import batch
+from ptft import arms, config
+from ptft.dln import batch, experiments
+from ptft.dln.gd import GDOptions
 
 GD = dict(lr=0.5, tol_train=1e-8, tol_rel=1e-10, check_every=100, max_steps=2_000, max_steps_extended=6_000)
 
@@ -47,3 +52,15 @@ def test_a_cached_batch_without_the_capped_state_is_run_again(tmp_path):
     assert again["extended"].all()
     with pytest.raises(ValueError, match="max_steps_extended"):
         batch.run_task_batches(runs(), {**GD, "max_steps_extended": 10}, argmin=False)
+
+
+def test_gd_settings_are_what_a_gd_job_reads():
+    """A GD job's params: the GDOptions keys (and max_steps_extended where runs continue), not the rich-run and
+    step-cap keys, which act on the run table (each run's lr and tol_train)."""
+    root = Path(__file__).resolve().parents[2]
+    gd = arms.validate(config.load(root / "config/config.yaml"), root)["dln"]["gd"]
+    fig3, single = experiments.gd_settings(gd, extended=True), experiments.gd_settings(gd, extended=False)
+    assert set(single) == {"lr", "max_steps", "tol_train", "tol_rel", "check_every"}
+    assert set(fig3) == set(single) | {"max_steps_extended"} and all(fig3[k] == gd[k] for k in fig3)
+    assert batch.gd_options(fig3) == batch.gd_options(gd)
+    assert experiments.GD_OPTION_KEYS == tuple(f.name for f in fields(GDOptions))

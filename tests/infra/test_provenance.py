@@ -99,7 +99,7 @@ def test_truncated_simulations_stop_every_reader(run_copy, pipeline_cmd):
 DAMAGED = {
     "results/vision/finetune.csv": ("vision_figure", "results/vision/figures/ft_acc_relative.pdf"),
     "results/vision/ensd.csv": ("vision_ensd_figure", "results/vision/figures/ensd.pdf"),
-    "results/modarith/finetune.csv": ("modarith_figures", "results/modarith/figures/steps_to_generalise.pdf"),
+    "results/modarith/finetune.csv": ("modarith_steps_figure", "results/modarith/figures/steps_to_generalise.pdf"),
     "results/modarith/pretrain_ops.csv": ("modarith_tables", "results/modarith/tables/finetune_summary.md"),
     "results/dln/replica.csv": ("dln_fig4", "results/dln/figures/fig4.pdf"),
     "results/dln/replica_single_task.csv": ("dln_single_task_collect", "results/dln/tables/single_task.md"),
@@ -188,12 +188,13 @@ def test_editing_compute_reruns_no_table_or_figure(tiny_workdir, pipeline_cmd, r
                       "modarith: {compute: {threads: 2, device: cpu}, resources: {mem_mb: 8000}}\n")
     assert not rules & {"vision_pretrain", "vision_finetune", "vision_collect", "vision_figure", "vision_ensd_figure",
                         "modarith_pretrain", "modarith_finetune", "modarith_collect", "modarith_tables",
-                        "modarith_figures", "dln_gd", "dln_fig3", "dln_collect", "scorecard"}, rules
+                        "modarith_figure", "modarith_steps_figure", "modarith_grokking_figure", "dln_gd", "dln_fig3",
+                        "dln_collect", "scorecard"}, rules
 
 
 @pytest.mark.parametrize("edit,rerun,kept", [
     ("modarith: {ft: {lr: 0.02}}", {"modarith_finetune", "modarith_collect"}, {"modarith_pretrain"}),
-    ("modarith: {generalise_acc: 0.5}", {"modarith_collect", "modarith_figures"},
+    ("modarith: {generalise_acc: 0.5}", {"modarith_collect", "modarith_steps_figure"},
      {"modarith_pretrain", "modarith_finetune"}),  # read from the histories by modarith_collect
     ("modarith: {pt: {lr: 0.02}}", {"modarith_pretrain", "modarith_finetune"}, set()),
     ("vision: {policies: {gamma_ft: fresh}}", {"vision_finetune", "vision_collect"}, {"vision_pretrain"}),

@@ -7,7 +7,7 @@ import pandas as pd
 
 from ptft.deep.results import summary as deep_summary
 from ptft.deep.runs import sweep_rows
-from ptft.modarith import figures
+from ptft.modarith import figures, results
 from ptft.modarith.runs import AXES
 
 BASE = {"alpha_rel": 1.0, "c_pt": 1.0, "gamma_ft": 1.0}
@@ -39,10 +39,10 @@ def test_steps_to_generalise_is_the_first_evaluation_at_the_threshold():
     evals = pd.DataFrame({"ft_id": ["a"] * 4 + ["b"] * 2, "step": [5, 10, 15, 20, 5, 10],
                           "test_acc": [0.2, 0.9, 0.4, 0.95, 0.5, 0.89]})
     runs = pd.DataFrame({"ft_id": ["b", "a", "c"], "seed": [0, 1, 2]})
-    got = figures.with_steps_to_generalise(runs, evals, "ft_id", 0.9)
+    got = results.with_steps_to_generalise(runs, evals, "ft_id", 0.9)
     assert got["seed"].tolist() == [0, 1, 2] and got["steps_to_generalise"].iloc[1] == 10.0
     assert got["steps_to_generalise"].iloc[[0, 2]].isna().all()
-    assert figures.with_steps_to_generalise(runs, evals, "ft_id", 0.5)["steps_to_generalise"].tolist()[:2] == [5, 10]
+    assert results.with_steps_to_generalise(runs, evals, "ft_id", 0.5)["steps_to_generalise"].tolist()[:2] == [5, 10]
 
 
 def test_figures_render():
@@ -82,10 +82,10 @@ def pt_ops_table():
 
 def test_pt_tables_count_and_list_the_runs_under_the_bar():
     ops = pt_ops_table()
-    summary = figures.pt_summary(ops, 0.95).set_index(["pt_task", "op"])
+    summary = results.pt_summary(ops, 0.95).set_index(["pt_task", "op"])
     assert summary.loc[("add+sub", "add"), "n_below"] == 1 and summary.loc[("add+sub", "add"), "min"] == 0.865
     assert summary.loc[("add", "add"), "n_below"] == 0
-    seeds = figures.pt_seeds(ops).set_index(["pt_task", "seed"])
+    seeds = results.pt_seeds(ops).set_index(["pt_task", "seed"])
     assert seeds.loc[("add+sub", 1), "sub"] == 0.904 and np.isnan(seeds.loc[("add", 0), "sub"])
 
 
@@ -94,7 +94,7 @@ def test_every_ft_row_carries_its_pt_runs_worst_operation():
     pt = pd.DataFrame({"pt_id": ["m0", "m1", "a0"], "test_acc": [0.99, 0.88, 0.96]})
     ft = fake_ft().iloc[:3].assign(pt_id=["m0", "m1", "a0"], pt_task="add+sub", ft_task="add", p=23, n_train=10,
                                    ft_id=["f0", "f1", "f2"], ft_job="j")
-    for column in figures.FINETUNE_COLUMNS:
+    for column in results.FINETUNE_COLUMNS:
         ft[column] = ft[column] if column in ft else 0
-    tidy = figures.tidy_finetune(ft.drop(columns=["pt_test_acc", "pt_min_op_acc"]), pt, ops).set_index("ft_id")
+    tidy = results.tidy_finetune(ft.drop(columns=["pt_test_acc", "pt_min_op_acc"]), pt, ops).set_index("ft_id")
     assert tidy["pt_min_op_acc"].to_dict() == {"f0": 0.98, "f1": 0.865, "f2": 0.96}

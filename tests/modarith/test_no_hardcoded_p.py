@@ -34,5 +34,5 @@ def test_sizes_follow_the_configured_p(p):
     assert model.unembed.out_features == p
     assert model.embed.num_embeddings == tasks.vocab_size(p) == p + len(tasks.OPERATIONS) + 1
     section = config.load(ROOT / "config/config.yaml")["modarith"] | {"p": p}
-    pt, ft = runs.tables(section)
+    pt, ft = runs.pt_table(section), runs.ft_table(section)
     assert set(pt["p"]) == set(ft["p"]) == {p}

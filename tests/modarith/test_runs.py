@@ -9,13 +9,19 @@ from ptft import config
 from ptft.deep.runs import KNOBS
 from ptft.deep.runs import knob_settings, members
 from ptft.modarith import runs
+from ptft.modarith.runs import DESIGN
 
 ROOT = Path(__file__).resolve().parents[2]
 SECTION = config.load(ROOT / "config/config.yaml")["modarith"]
 
 
+def tables(section: dict):
+    """(pt, ft) run tables of the design."""
+    return runs.pt_table(section), runs.ft_table(section)
+
+
 def test_ft_and_pt_tables():
-    pt, ft = runs.tables(SECTION)
+    pt, ft = tables(SECTION)
     n_settings = len(knob_settings(SECTION["base"], SECTION["sweeps"]))
     n_swept = len(SECTION["sweep_families"])
     n_rows = (n_swept * n_settings + len(SECTION["families"]) - n_swept)  # the others run the base only
@@ -33,13 +39,13 @@ def test_ft_and_pt_tables():
 
 
 def test_ids_are_stable_functions_of_the_parameters():
-    assert runs.tables(SECTION)[1]["ft_id"].tolist() == runs.tables(dict(SECTION))[1]["ft_id"].tolist()
+    assert tables(SECTION)[1]["ft_id"].tolist() == tables(dict(SECTION))[1]["ft_id"].tolist()
     changed = {**SECTION, "seeds": [99]}
-    assert not set(runs.tables(changed)[1]["ft_id"]) & set(runs.tables(SECTION)[1]["ft_id"])
+    assert not set(tables(changed)[1]["ft_id"]) & set(tables(SECTION)[1]["ft_id"])
 
 
 def test_members_are_plain_dicts_of_one_job():
-    pt, _ = runs.tables(SECTION)
+    pt, _ = tables(SECTION)
     rows = members(pt, "pt_job", runs.pt_job("add", 1.0, 1.0), "pt_id")
     assert rows and all(r["pt_task"] == "add" and isinstance(r["seed"], int) for r in rows)
     assert sorted(r["seed"] for r in rows) == sorted(SECTION["seeds"])
@@ -48,7 +54,7 @@ def test_members_are_plain_dicts_of_one_job():
 def test_a_pt_job_is_one_task_at_one_pt_knob_setting():
     """Every seed of one (PT task, alpha_rel, c_pt): a swept mixture is three jobs as long as one, not one job three
     times as long; an FT job starts from the PT jobs of its members' knob settings, every one of them."""
-    pt, ft = runs.tables(SECTION)
+    pt, ft = tables(SECTION)
     assert (pt.groupby("pt_job")[["pt_task", "alpha_rel", "c_pt"]].nunique() == 1).all().all()
     assert (pt.groupby("pt_job").size() == len(SECTION["seeds"])).all()
     for job, rows in ft.groupby("ft_job"):
@@ -58,7 +64,7 @@ def test_a_pt_job_is_one_task_at_one_pt_knob_setting():
 
 def test_pt_ops_name_every_operation_of_every_pt_run():
     """The rows the per-operation PT accuracies must hold: a mixture's PT run has one per operation."""
-    pt, _ = runs.tables(SECTION)
+    pt, _ = tables(SECTION)
     ops = runs.pt_ops(pt)
     n_ops = pt["pt_task"].str.count(r"\+") + 1
     assert len(ops) == n_ops.sum() and len(set(ops)) == len(ops)
@@ -68,11 +74,9 @@ def test_pt_ops_name_every_operation_of_every_pt_run():
 
 def job_keys(section: dict) -> dict:
     """(phase, job) -> the folder its settings and members key (the rule's params: a changed one reruns the job)."""
-    pt, ft = runs.tables(section)
-    task_of, family_of = dict(zip(pt["pt_job"], pt["pt_task"])), dict(zip(ft["ft_job"], ft["family"]))
-    return {(phase, job): runs.workdir(phase, job, runs.settings(section, phase, pt_task=task_of.get(job),
-                                                                  family=family_of.get(job)),
-                                       members(table, f"{phase}_job", job, f"{phase}_id"))
+    pt, ft = tables(section)
+    return {(phase, job): DESIGN.workdir(phase, job, DESIGN.settings(section, phase, job),
+                                         DESIGN.members(table, phase, job))
             for phase, table in (("pt", pt), ("ft", ft)) for job in sorted(set(table[f"{phase}_job"]))}
 
 
@@ -104,7 +108,7 @@ def test_a_job_reruns_only_for_the_settings_it_reads(path, value, rerun):
 def pt_reruns(section: dict) -> set:
     """The PT tasks whose PT jobs rerun (every job of such a task: the assertion checks it)."""
     before, after = job_keys(SECTION), job_keys(section)
-    task_of = dict(zip(*runs.tables(SECTION)[0][["pt_job", "pt_task"]].T.values))
+    task_of = dict(zip(*tables(SECTION)[0][["pt_job", "pt_task"]].T.values))
     rerun = {job for (phase, job) in before if phase == "pt" and before[phase, job] != after[phase, job]}
     tasks = {task_of[job] for job in rerun}
     assert rerun == {job for job, task in task_of.items() if task in tasks}
@@ -121,7 +125,7 @@ def test_a_pt_schedule_key_reruns_the_pt_jobs_that_use_it():
 def test_a_family_ft_schedule_reruns_that_familys_ft_jobs_only():
     """ft.steps: every FT job but those of families whose ft_by_family replaces steps; one family's entry: its FT
     jobs only (the probe follows: jobs.pt_baselines reads the same schedule)."""
-    _, ft = runs.tables(SECTION)
+    _, ft = tables(SECTION)
     family_of = dict(zip(ft["ft_job"], ft["family"]))
 
     def ft_reruns(section):
@@ -131,4 +135,6 @@ def test_a_family_ft_schedule_reruns_that_familys_ft_jobs_only():
     overrides = {f for f, keys in SECTION.get("ft_by_family", {}).items() if "steps" in keys}
     assert ft_reruns(edited("ft.steps", 7)) == set(SECTION["families"]) - overrides
     assert ft_reruns(edited("ft_by_family", {**SECTION.get("ft_by_family", {}), "same": {"lr": 0.5}})) == {"same"}
-    assert runs.settings(edited("ft_by_family", {"same": {"lr": 0.5}}), "ft", family="same")["ft"]["lr"] == 0.5
+    same = edited("ft_by_family", {"same": {"lr": 0.5}})
+    job = runs.ft_job(same["p"], "same", same["ft_train_frac"][0])
+    assert runs.settings(same, "ft", job)["ft"]["lr"] == 0.5

@@ -28,7 +28,7 @@ SECTION = {"p": P, "seeds": [0, 1], "ft_train_frac": [0.3],
 
 
 def round_trip(tmp_path):
-    pt_rows, ft_rows = runs.tables(SECTION)
+    pt_rows, ft_rows = runs.pt_table(SECTION), runs.ft_table(SECTION)
     states, pt_table, ops = jobs.pretrain(pt_rows.to_dict("records"), SETTINGS, workdir=tmp_path / "pt", device="cpu")
     assert len(ops) == 2 * len(pt_table) and set(ops["op"]) == {"add", "mul"}  # one row per operation of add+mul
     ft_table = jobs.finetune(ft_rows.to_dict("records"), SETTINGS, states, workdir=tmp_path / "ft", device="cpu")

@@ -67,7 +67,7 @@ def test_ids_change_with_the_settings_each_phase_reads(edit, pt_rerun, ft_rerun)
 def test_ft_jobs_split_each_checkpoint():
     s = section()
     s["ft_jobs_per_pt"] = 2
-    jobs = runs.ft_jobs(s)
+    jobs = runs.ft_jobs(runs.ft_table(s))
     assert len(jobs) == 2 * len(runs.pt_table(s))
 
 

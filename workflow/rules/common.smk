@@ -5,7 +5,6 @@ import ptft.arms
 import ptft.config
 import ptft.provenance
 from ptft.report import ids
-from ptft.deep.runs import members
 from ptft.dln import experiments as dln_exp
 from ptft.dln.regimes import REGIMES, TASK_TYPES
 from ptft.modarith import runs as modarith_runs
@@ -100,34 +99,63 @@ def get_replica_settings(wildcards):
     )
 
 
-# Run tables of the deep arms (ptft.deep.runs): one row per PT run (pt_id) and per FT run (ft_id), each naming the
-# job that runs it (vision: one PT run per job, FT jobs `ft_job`; modarith: ensembles `pt_job`, `ft_job`).
+# The deep arms' experiment designs (ptft.deep.design): one row per PT run (pt_id, pt_job) and per FT run (ft_id,
+# pt_id, ft_job); both arms' rules read the same-named input functions below, shaped alike.
 VISION = config["vision"]
-VISION_PT = vision_runs.pt_table(VISION).set_index("pt_id", drop=False)
-VISION_FT = vision_runs.ft_table(VISION)
-VISION_JOBS = vision_runs.ft_jobs(VISION).set_index("ft_job", drop=False)
+VISION_DESIGN = vision_runs.DESIGN
+VISION_PT = VISION_DESIGN.pt_table(VISION)
+VISION_FT = VISION_DESIGN.ft_table(VISION)
+VISION_FT_JOBS = vision_runs.ft_jobs(VISION_FT)
 # The rows of the ENSD tables: every FT run at every compared layer.
 VISION_ENSD_KEYS = [
     (ft_id, layer) for ft_id in VISION_FT["ft_id"] for layer in VISION["ensd"]["layers"]
 ]
 MODARITH = config["modarith"]
-MODARITH_PT, MODARITH_FT = modarith_runs.tables(MODARITH)
+MODARITH_DESIGN = modarith_runs.DESIGN
+MODARITH_PT = MODARITH_DESIGN.pt_table(MODARITH)
+MODARITH_FT = MODARITH_DESIGN.ft_table(MODARITH)
 MODARITH_PT_OPS = modarith_runs.pt_ops(MODARITH_PT)
 
 
-def get_vision_pt_run(wildcards):
-    """The PT run of a vision_pretrain job, as a plain dict."""
-    return VISION_PT.loc[wildcards.pt_id].to_dict()
+def get_vision_pt_members(wildcards):
+    """The PT run of a vision PT job (one per job), as a list of one plain dict."""
+    return VISION_DESIGN.members(VISION_PT, "pt", wildcards.pt_job)
 
 
-def get_vision_ft_runs(wildcards):
-    """The FT runs of a vision_finetune job, in the order they run."""
-    return members(VISION_FT, "ft_job", wildcards.ft_job, ["n", "c_pt", "gamma_ft"])
+def get_vision_ft_members(wildcards):
+    """The FT runs of a vision FT job (of one PT checkpoint), in the order they run."""
+    return VISION_DESIGN.members(VISION_FT, "ft", wildcards.ft_job)
 
 
-def get_vision_pt_id(wildcards):
-    """The PT checkpoint a vision FT job starts from."""
-    return VISION_JOBS.loc[wildcards.ft_job, "pt_id"]
+def get_vision_pt_settings(wildcards):
+    """What a vision PT job reads of the config besides its run (ptft.vision.runs.settings)."""
+    return VISION_DESIGN.settings(VISION, "pt", wildcards.pt_job)
+
+
+def get_vision_ft_settings(wildcards):
+    """What a vision FT job reads of the config besides its runs (ptft.vision.runs.settings)."""
+    return VISION_DESIGN.settings(VISION, "ft", wildcards.ft_job)
+
+
+def get_vision_pt_workdir(wildcards):
+    """A vision PT job's checkpoint folder, keyed by its settings and run (never a stale resume)."""
+    job, settings = wildcards.pt_job, get_vision_pt_settings(wildcards)
+    return VISION_DESIGN.workdir("pt", job, settings, get_vision_pt_members(wildcards))
+
+
+def get_vision_ft_workdir(wildcards):
+    """A vision FT job's checkpoint folder, keyed by its settings and runs (never a stale resume)."""
+    job, settings = wildcards.ft_job, get_vision_ft_settings(wildcards)
+    return VISION_DESIGN.workdir("ft", job, settings, get_vision_ft_members(wildcards))
+
+
+def get_vision_pt_models(wildcards):
+    """The PT checkpoint a vision FT job starts from (one: its runs share it)."""
+    rows = VISION_FT_JOBS[VISION_FT_JOBS["ft_job"] == wildcards.ft_job]
+    return [
+        f"results/vision/pt/{row.dataset}/{row.pt_id}/model.pt"
+        for row in rows.itertuples()
+    ]
 
 
 def get_vision_source(wildcards):
@@ -145,84 +173,57 @@ def get_vision_test_per_class(wildcards):
     return VISION["datasets"][wildcards.dataset].get("test_per_class")
 
 
-def get_vision_pt_workdir(wildcards):
-    """A vision PT run's checkpoint folder (resumed from after an interruption)."""
-    return f"results/vision/.work/{wildcards.dataset}/{wildcards.pt_id}/pt"
-
-
-def get_vision_ft_seed(wildcards):
-    """The seed of the PT checkpoint a vision FT job starts from."""
-    return int(VISION_PT.loc[get_vision_pt_id(wildcards), "seed"])
-
-
-def get_vision_ft_workdir(wildcards):
-    """A vision FT job's checkpoint folder, beside its PT checkpoint's."""
-    return f"results/vision/.work/{wildcards.dataset}/{get_vision_pt_id(wildcards)}/ft"
-
-
 def get_vision_sweep(wildcards):
     """The one sweep a vision figure draws, as {name: grid}."""
     return {wildcards.sweep: VISION["sweeps"][wildcards.sweep]}
 
 
-def get_vision_pt_model(wildcards):
-    return (
-        f"results/vision/pt/{wildcards.dataset}/{get_vision_pt_id(wildcards)}/model.pt"
-    )
-
-
 def get_modarith_pt_members(wildcards):
     """The members of a modarith PT job (one ensemble), in the order they run."""
-    return members(MODARITH_PT, "pt_job", wildcards.pt_job, "pt_id")
+    return MODARITH_DESIGN.members(MODARITH_PT, "pt", wildcards.pt_job)
 
 
 def get_modarith_ft_members(wildcards):
     """The members of a modarith FT job (one ensemble), in the order they run."""
-    return members(MODARITH_FT, "ft_job", wildcards.ft_job, "ft_id")
+    return MODARITH_DESIGN.members(MODARITH_FT, "ft", wildcards.ft_job)
 
 
-# What each job reads (modarith_runs.settings): editing an FT setting reruns no PT job, editing one PT task's schedule
-# only that task's PT jobs and their FT jobs, and editing one family's FT schedule only that family's FT jobs.
-MODARITH_PT_TASK = dict(zip(MODARITH_PT["pt_job"], MODARITH_PT["pt_task"]))
-MODARITH_FT_FAMILY = dict(zip(MODARITH_FT["ft_job"], MODARITH_FT["family"]))
-
-
+# What each job reads (ptft.modarith.runs.settings): editing an FT setting reruns no PT job, editing one PT task's
+# schedule only that task's PT jobs and their FT jobs, and editing one family's FT schedule only that family's FT jobs.
 def get_modarith_pt_settings(wildcards):
-    """The settings a modarith PT job reads: its PT task's schedule."""
-    return modarith_runs.settings(
-        MODARITH, "pt", pt_task=MODARITH_PT_TASK[wildcards.pt_job]
-    )
+    """What a modarith PT job reads of the config besides its members: its PT task's schedule."""
+    return MODARITH_DESIGN.settings(MODARITH, "pt", wildcards.pt_job)
 
 
 def get_modarith_ft_settings(wildcards):
-    """The settings a modarith FT job reads: its family's FT schedule."""
-    return modarith_runs.settings(
-        MODARITH, "ft", family=MODARITH_FT_FAMILY[wildcards.ft_job]
-    )
+    """What a modarith FT job reads of the config besides its members: its family's FT schedule."""
+    return MODARITH_DESIGN.settings(MODARITH, "ft", wildcards.ft_job)
 
 
 def get_modarith_pt_workdir(wildcards):
     """A modarith PT job's checkpoint folder, keyed by its settings and members (never a stale resume)."""
-    return modarith_runs.workdir(
-        "pt",
-        wildcards.pt_job,
-        get_modarith_pt_settings(wildcards),
-        get_modarith_pt_members(wildcards),
+    job, settings = wildcards.pt_job, get_modarith_pt_settings(wildcards)
+    return MODARITH_DESIGN.workdir(
+        "pt", job, settings, get_modarith_pt_members(wildcards)
     )
 
 
 def get_modarith_ft_workdir(wildcards):
     """A modarith FT job's checkpoint folder, keyed by its settings and members (never a stale resume)."""
-    return modarith_runs.workdir(
-        "ft",
-        wildcards.ft_job,
-        get_modarith_ft_settings(wildcards),
-        get_modarith_ft_members(wildcards),
+    job, settings = wildcards.ft_job, get_modarith_ft_settings(wildcards)
+    return MODARITH_DESIGN.workdir(
+        "ft", job, settings, get_modarith_ft_members(wildcards)
     )
 
 
 def get_modarith_pt_models(wildcards):
+    """The PT ensembles a modarith FT job starts from (one per PT knob setting of its members)."""
     return modarith_runs.pt_models(MODARITH_FT, wildcards.ft_job)
+
+
+def get_modarith_sweep(wildcards):
+    """The one sweep a modarith figure draws, as {name: grid}."""
+    return {wildcards.sweep: MODARITH["sweeps"][wildcards.sweep]}
 
 
 # Each stage registers its final outputs here under its arm's name; `rule all` builds the enabled arms.

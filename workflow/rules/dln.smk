@@ -40,7 +40,7 @@ rule dln_gd:
         mem_mb=DLN_MEM_MB,
     params:
         runs=get_dln_gd_runs,
-        gd=DLN["gd"],
+        gd=dln_exp.gd_settings(DLN["gd"], extended=True),
         argmin=DLN["argmin"],
         alpha_pt=DLN.get("alpha_pt"),
         cache=get_dln_gd_cache,
@@ -139,7 +139,7 @@ rule dln_single_task:
         mem_mb=DLN_MEM_MB,
     params:
         runs=get_dln_single_task_runs,
-        gd=DLN["gd"],
+        gd=dln_exp.gd_settings(DLN["gd"], extended=False),
         argmin=DLN["argmin"],
     script:
         "../scripts/dln_single_task.py"
@@ -224,6 +224,7 @@ rule dln_phase:
     conda:
         ENV
     params:
+        # Every key of dln.phase is read (ptft.dln.phase: the fixed values, the axes' ranges, points per axis).
         phase=DLN["phase"],
     script:
         "../scripts/dln_phase.py"

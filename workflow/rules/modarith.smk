@@ -1,10 +1,16 @@
 # Modular-arithmetic Transformers (REFERENCE §5 [ours]; protocol: workflow/report/modarith_protocol.rst):
 # one PT job per (PT task, PT knob setting) and one FT job per (family, ft_train_frac), each an ensemble of runs -> tidy
-# tables -> figures. Run tables and input functions: common.smk; paths are functions of the job ids.
+# tables -> one figure per sweep, steps to generalise, PT grokking. Design and input functions: common.smk; paths are
+# functions of the job ids.
+from ptft.modarith import results as modarith_results
+
+
 localrules:
     modarith_collect,
     modarith_tables,
-    modarith_figures,
+    modarith_figure,
+    modarith_steps_figure,
+    modarith_grokking_figure,
 
 
 MODARITH_RES = MODARITH["resources"]
@@ -167,32 +173,41 @@ rule modarith_tables:
         "../scripts/modarith_tables.py"
 
 
-rule modarith_figures:
+rule modarith_figure:
     input:
-        finetune="results/modarith/finetune.csv",
-        pretrain_evals="results/modarith/pretrain_evals.csv",
+        "results/modarith/finetune.csv",
     output:
-        acc=report(
-            expand(
-                f"{MODARITH_FIGS}/ft_acc_{{sweep}}.{{ext}}",
-                sweep=list(MODARITH["sweeps"]),
-                ext=["pdf", "png"],
-            ),
+        pdf=f"{MODARITH_FIGS}/ft_acc_{{sweep}}.pdf",
+        png=report(
+            f"{MODARITH_FIGS}/ft_acc_{{sweep}}.png",
             caption="../report/modarith_ft_acc.rst",
             category="Modular arithmetic",
         ),
-        steps=report(
+    log:
+        "logs/modarith/figure_{sweep}.log",
+    conda:
+        ENV
+    params:
+        ft_ids=ids(MODARITH_FT["ft_id"]),
+        base=MODARITH["base"],
+        sweeps=get_modarith_sweep,
+        families=list(MODARITH["families"]),
+        note=modarith_results.scale_note(MODARITH),
+    script:
+        "../scripts/modarith_figure.py"
+
+
+rule modarith_steps_figure:
+    input:
+        "results/modarith/finetune.csv",
+    output:
+        report(
             multiext(f"{MODARITH_FIGS}/steps_to_generalise", ".pdf", ".png"),
             caption="../report/modarith_steps.rst",
             category="Modular arithmetic",
         ),
-        grokking=report(
-            multiext(f"{MODARITH_FIGS}/pt_grokking", ".pdf", ".png"),
-            caption="../report/modarith_grokking.rst",
-            category="Modular arithmetic",
-        ),
     log:
-        "logs/modarith/figures.log",
+        "logs/modarith/steps_figure.log",
     conda:
         ENV
     params:
@@ -201,7 +216,28 @@ rule modarith_figures:
         sweeps=MODARITH["sweeps"],
         generalise_acc=MODARITH["generalise_acc"],
         families=list(MODARITH["families"]),
-        note=modarith_runs.scale_note(MODARITH),
-        pt_train_frac=MODARITH["pt_train_frac"],
+        note=modarith_results.scale_note(MODARITH),
     script:
-        "../scripts/modarith_figures.py"
+        "../scripts/modarith_steps_figure.py"
+
+
+rule modarith_grokking_figure:
+    input:
+        "results/modarith/pretrain_evals.csv",
+    output:
+        report(
+            multiext(f"{MODARITH_FIGS}/pt_grokking", ".pdf", ".png"),
+            caption="../report/modarith_grokking.rst",
+            category="Modular arithmetic",
+        ),
+    log:
+        "logs/modarith/grokking_figure.log",
+    conda:
+        ENV
+    params:
+        base=MODARITH["base"],
+        pt_train_frac=MODARITH["pt_train_frac"],
+        p=MODARITH["p"],
+        note=modarith_results.scale_note(MODARITH),
+    script:
+        "../scripts/modarith_grokking_figure.py"

@@ -1,5 +1,6 @@
-# Vision arm (REFERENCE §5): data -> one PT job per PT run (pt_id) -> FT jobs (ft_job) of the runs of one PT
-# checkpoint -> tidy tables -> figures. Run tables and input functions: common.smk; paths are functions of the ids.
+# Vision arm (REFERENCE §5): data -> one PT job per PT run (pt_job = pt_id) -> FT jobs (ft_job) of the runs of one
+# PT checkpoint -> tidy tables -> one figure per sweep. Design and input functions: common.smk; paths are functions
+# of the ids.
 from ptft.vision import results as vision_results
 
 
@@ -57,13 +58,13 @@ rule vision_pretrain:
     input:
         data="resources/vision/{dataset}/prepared.pt",
     output:
-        model="results/vision/pt/{dataset}/{pt_id}/model.pt",
-        metrics="results/vision/pt/{dataset}/{pt_id}/metrics.json",
-        history="results/vision/pt/{dataset}/{pt_id}/history.jsonl",
+        model="results/vision/pt/{dataset}/{pt_job}/model.pt",
+        metrics="results/vision/pt/{dataset}/{pt_job}/metrics.json",
+        history="results/vision/pt/{dataset}/{pt_job}/history.jsonl",
     log:
-        "logs/vision/pt/{dataset}/{pt_id}.log",
+        "logs/vision/pt/{dataset}/{pt_job}.log",
     benchmark:
-        "benchmarks/vision/pt/{dataset}/{pt_id}.tsv"
+        "benchmarks/vision/pt/{dataset}/{pt_job}.tsv"
     conda:
         ENV
     threads: VISION["compute"]["threads"]
@@ -72,8 +73,8 @@ rule vision_pretrain:
         mem_mb=VISION_RES["mem_mb"],
         runtime=VISION_RES["runtime"],
     params:
-        run=get_vision_pt_run,
-        settings=vision_runs.settings(VISION, "pt"),
+        members=get_vision_pt_members,
+        settings=get_vision_pt_settings,
         workdir=get_vision_pt_workdir,
     script:
         "../scripts/vision_pretrain.py"
@@ -82,7 +83,7 @@ rule vision_pretrain:
 rule vision_finetune:
     input:
         data="resources/vision/{dataset}/prepared.pt",
-        model=get_vision_pt_model,
+        models=get_vision_pt_models,
     output:
         runs="results/vision/ft/{dataset}/{ft_job}.csv",
         ensd="results/vision/ft/{dataset}/{ft_job}_ensd.csv",
@@ -98,9 +99,8 @@ rule vision_finetune:
         mem_mb=VISION_RES["mem_mb"],
         runtime=VISION_RES["runtime"],
     params:
-        runs=get_vision_ft_runs,
-        seed=get_vision_ft_seed,
-        settings=vision_runs.settings(VISION, "ft"),
+        members=get_vision_ft_members,
+        settings=get_vision_ft_settings,
         workdir=get_vision_ft_workdir,
     script:
         "../scripts/vision_finetune.py"
@@ -111,20 +111,20 @@ rule vision_collect:
         runs=expand(
             "results/vision/ft/{dataset}/{ft_job}.csv",
             zip,
-            dataset=VISION_JOBS["dataset"],
-            ft_job=VISION_JOBS["ft_job"],
+            dataset=VISION_FT_JOBS["dataset"],
+            ft_job=VISION_FT_JOBS["ft_job"],
         ),
         ensd=expand(
             "results/vision/ft/{dataset}/{ft_job}_ensd.csv",
             zip,
-            dataset=VISION_JOBS["dataset"],
-            ft_job=VISION_JOBS["ft_job"],
+            dataset=VISION_FT_JOBS["dataset"],
+            ft_job=VISION_FT_JOBS["ft_job"],
         ),
         pt=expand(
-            "results/vision/pt/{dataset}/{pt_id}/metrics.json",
+            "results/vision/pt/{dataset}/{pt_job}/metrics.json",
             zip,
             dataset=VISION_PT["dataset"],
-            pt_id=VISION_PT["pt_id"],
+            pt_job=VISION_PT["pt_job"],
         ),
     output:
         finetune="results/vision/finetune.csv",

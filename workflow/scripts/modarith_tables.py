@@ -3,7 +3,7 @@
 from ptft.collect import read_checked
 from ptft.deep.results import summary
 from ptft.deep.runs import sweep_rows
-from ptft.modarith import figures
+from ptft.modarith import results
 from ptft.modarith.claims import PT_ACC
 from ptft.modarith.runs import AXES
 from ptft.provenance import tracked
@@ -24,10 +24,10 @@ with tracked(snakemake) as prov:
     write_table(summary(long, AXES.cell, "steps_to_generalise"), out.generalise,
                 caption="FT steps until test accuracy ≥ generalise_acc (runs that never got there: n_runs − "
                 "n_finite).")
-    write_table(figures.pt_summary(ops, PT_ACC), out.pretrain,
+    write_table(results.pt_summary(ops, PT_ACC), out.pretrain,
                 caption="PT test accuracy on the symmetric-held-out pairs, per PT task, operation and knobs "
                 f"(mean ± Student-t 95% CI over seeds, n_runs, worst run, n_below: runs under {PT_ACC:g}).")
-    write_table(figures.pt_seeds(ops), out.pretrain_seeds,
+    write_table(results.pt_seeds(ops), out.pretrain_seeds,
                 caption="PT test accuracy on the symmetric-held-out pairs of every PT run, one column per "
                 f"operation (the scorecard's guard counts the reference-knob runs under {PT_ACC:g}).")
     prov.update(seeds=sorted(int(s) for s in ft["seed"].unique()), data_source="generated")

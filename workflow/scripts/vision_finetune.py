@@ -18,11 +18,14 @@ with tracked(snakemake) as prov, gpu_slot(snakemake.resources.get("gpu", 0)):
     prepared = data.load_prepared(snakemake.input.data, runtime.device)
     workdir = Path(p.workdir) / sha256(snakemake.input.data)[:12]
     s = p.settings  # what FT reads of the config, all its ft_id changes with (ptft.vision.runs.settings)
-    rows, ensd_rows = train.finetune(prepared, snakemake.input.model, list(p.runs), seed=p.seed, stem=s["stem"],
+    runs = list(p.members)
+    (seed,) = {r["seed"] for r in runs}  # the runs of one PT checkpoint
+    (model,) = snakemake.input.models
+    rows, ensd_rows = train.finetune(prepared, model, runs, seed=seed, stem=s["stem"],
                                      opt=train.optim_from(s["ft"]), policies=dict(s["policies"]),
                                      ensd=dict(s["ensd"]), runtime=runtime, workdir=workdir,
                                      eval_images=s["ft"]["eval_images"], n_grid=list(s.get("n_grid", [])))
-    table = pd.DataFrame(list(p.runs)).merge(pd.DataFrame(rows), on="ft_id", validate="one_to_one")
+    table = pd.DataFrame(runs).merge(pd.DataFrame(rows), on="ft_id", validate="one_to_one")
     io.write_csv(out.runs, table.assign(data_source=prepared["data_source"]))
     io.write_csv(out.ensd, pd.DataFrame(ensd_rows))
-    prov.update(seeds=[p.seed], device=str(runtime.device), data_source=prepared["data_source"])
+    prov.update(seeds=[seed], device=str(runtime.device), data_source=prepared["data_source"])

@@ -38,6 +38,19 @@ def is_rich(lambda_pt, gamma_ft, gd: dict):
     return (lambda_pt < gd["rich_lambda_below"]) & (gamma_ft < gd["rich_gamma_below"])
 
 
+# The keys of the config's `gd` block that a GD job reads (ptft.dln.gd.GDOptions; tests/dln/test_batch.py holds the
+# two to each other): named here so that the workflow's parse needs no torch.
+GD_OPTION_KEYS = ("lr", "max_steps", "tol_train", "tol_rel", "check_every", "diverge_factor", "num_threads")
+
+
+def gd_settings(gd: dict, *, extended: bool) -> dict:
+    """What a GD job reads of the config's `gd` block (its rule's params): the GDOptions keys and, where runs still
+    descending are continued (`extended`: the Figure 3 runs), max_steps_extended. The rich-run and step-cap keys act
+    on the run table instead (each run's `lr` and `tol_train`)."""
+    keys = set(GD_OPTION_KEYS) | ({"max_steps_extended"} if extended else set())
+    return {k: v for k, v in gd.items() if k in keys}
+
+
 def stable_lr(lr, *, n, dim, c_pt, lambda_pt, gamma_ft, rho_ft, a_pt, stable_step: float):
     """Cap the step where GD would leave gradient flow: small N with a large readout or large weights.
 

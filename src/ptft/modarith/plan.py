@@ -25,7 +25,7 @@ def rows(cfg: dict, u: dict) -> list[dict]:
     model = cfg["model"]
     width = model["d_model"] * (model["d_model"] + model["d_mlp"]) * model["n_layers"]
     c = m["s_per_member_step_example"][device] * width / m["reference_width"]
-    pt, ft = mr.tables(cfg)
+    pt, ft = mr.pt_table(cfg), mr.ft_table(cfg)
     pairs = cfg["p"] ** 2
     n_ops = pt["pt_task"].str.count(r"\+") + 1
     pt_steps = pt["pt_task"].map(lambda task: mr.pt_schedule(cfg, task)["steps"])

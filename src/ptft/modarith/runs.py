@@ -1,15 +1,16 @@
-"""Run tables of the modarith arm: the config's grid expanded into PT runs, FT runs and the jobs that batch them.
+"""The experiment design of the modarith arm (`DESIGN`, ptft.deep.design): the config's grid expanded into PT runs,
+FT runs and the jobs that batch them.
 
-The shared design (ptft.deep.runs): knob settings one sweep at a time around `base`, `pt_id` / `ft_id` per run,
-`pt_job` / `ft_job` per scheduled job. Here a PT job is one PT task at one PT knob setting (alpha_rel, c_pt), an
-ensemble of its seeds, and an FT job one (family, ft_train_frac), started from the PT jobs of its members. PT runs
-depend on (pt_task, seed, alpha_rel, c_pt) only, so families that pretrain on the same task share them and γ_ft
-never re-runs a pretraining.
+Knob settings one sweep at a time around `base` (ptft.deep.runs), `pt_id` / `ft_id` per run, `pt_job` / `ft_job` per
+scheduled job. Here a PT job is one PT task at one PT knob setting (alpha_rel, c_pt), an ensemble of its seeds, and
+an FT job one (family, ft_train_frac), started from the PT jobs of its members. PT runs depend on (pt_task, seed,
+alpha_rel, c_pt) only, so families that pretrain on the same task share them and γ_ft never re-runs a pretraining.
 """
 
 import pandas as pd
 
 from ptft import grid
+from ptft.deep.design import Design
 from ptft.deep.runs import KNOBS, Axes, knob_settings
 from ptft.modarith.tasks import task_ops
 
@@ -36,7 +37,13 @@ def ft_runs(*, p: int, families: dict, seeds, ft_train_frac, base: dict, sweeps:
     table = grid.with_ids(table, ["p", "family", "pt_task", "ft_task", "seed", *KNOBS, "ft_train_frac"], name="ft_id")
     table = grid.with_ids(table, ["p", *PT_KEYS], name="pt_id")
     # One FT job per (family, ft_train_frac): its members share the data size, so none is padded.
-    return grid.with_ids(table, ["p", "family", "ft_train_frac"], name="ft_job")
+    return table.assign(ft_job=[ft_job(p, family, frac) for family, frac in zip(table["family"],
+                                                                               table["ft_train_frac"])])
+
+
+def ft_job(p: int, family: str, ft_train_frac: float) -> str:
+    """The FT job of an FT run: one per (family, ft_train_frac), named by their hash."""
+    return grid.run_id({"p": p, "family": family, "ft_train_frac": ft_train_frac})
 
 
 def pt_job(pt_task: str, alpha_rel: float, c_pt: float) -> str:
@@ -79,27 +86,37 @@ PT_SETTINGS = ("p", "pt_train_frac", "model", "early_layers")
 FT_SETTINGS = ("p", "pt_train_frac", "model", "head")
 
 
-def settings(section: dict, phase: str, *, pt_task: str | None = None, family: str | None = None) -> dict:
-    """The settings of one PT job (PT_SETTINGS and its PT task's `pt_schedule`, so editing one task's schedule reruns
-    that task's PT jobs and their FT jobs only) or FT job (FT_SETTINGS and its family's `ft_schedule`), as
+def settings(section: dict, phase: str, job: str) -> dict:
+    """What one PT job reads (PT_SETTINGS and its PT task's `pt_schedule`, so editing one task's schedule reruns that
+    task's PT jobs and their FT jobs only) or one FT job (FT_SETTINGS and its family's `ft_schedule`), as
     ptft.modarith.jobs reads them."""
     if phase == "pt":
-        return {**{k: section[k] for k in PT_SETTINGS}, "pt": pt_schedule(section, pt_task)}
-    return {**{k: section[k] for k in FT_SETTINGS}, "ft": ft_schedule(section, family)}
+        return {**{k: section[k] for k in PT_SETTINGS}, "pt": pt_schedule(section, _owner(section, phase, job))}
+    return {**{k: section[k] for k in FT_SETTINGS}, "ft": ft_schedule(section, _owner(section, phase, job))}
 
 
-def tables(section: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(pt, ft) run tables of a validated `modarith` config section."""
-    ft = ft_runs(p=section["p"], families=section["families"], seeds=section["seeds"],
-                 ft_train_frac=section["ft_train_frac"], base=section["base"], sweeps=section["sweeps"],
-                 sweep_families=section.get("sweep_families"))
-    return pt_runs(ft), ft
+def _owner(section: dict, phase: str, job: str) -> str:
+    """The PT task of a PT job, the family of an FT job: what picks its schedule (from the job names alone, without
+    the run tables)."""
+    if phase == "pt":
+        knobs = knob_settings(section["base"], section["sweeps"])[["alpha_rel", "c_pt"]].drop_duplicates()
+        owners = {pt_job(task, a, c): task for task in pt_tasks(section) for a, c in knobs.itertuples(index=False)}
+    else:
+        owners = {ft_job(section["p"], family, frac): family
+                  for family in section["families"] for frac in section["ft_train_frac"]}
+    return owners[job]
 
 
-def workdir(phase: str, job: str, settings: dict, rows: list[dict]) -> str:
-    """Checkpoint + history folder of a job; other settings or members give another one (never a stale resume)."""
-    key = grid.run_id({"settings": settings, "members": rows}, length=12)
-    return f"results/modarith/.work/{phase}/{job}/{key}"
+def ft_table(section: dict) -> pd.DataFrame:
+    """One row per FT run of a validated `modarith` config section (ft_runs)."""
+    return ft_runs(p=section["p"], families=section["families"], seeds=section["seeds"],
+                   ft_train_frac=section["ft_train_frac"], base=section["base"], sweeps=section["sweeps"],
+                   sweep_families=section.get("sweep_families"))
+
+
+def pt_table(section: dict) -> pd.DataFrame:
+    """One row per PT run the FT runs start from, with its `pt_job` (pt_runs)."""
+    return pt_runs(ft_table(section))
 
 
 def pt_models(ft: pd.DataFrame, ft_job: str) -> list[str]:
@@ -109,12 +126,6 @@ def pt_models(ft: pd.DataFrame, ft_job: str) -> list[str]:
     return [f"results/modarith/pt/{job}/model.pt" for job in sorted(jobs)]
 
 
-def scale_note(section: dict) -> str:
-    """The config's figure_note and the run's scale, printed on every figure (the default is a reduced demo)."""
-    m = section["model"]
-    steps = {task: pt_schedule(section, task)["steps"] for task in pt_tasks(section)}
-    pt_steps = " ".join([str(section["pt"]["steps"])] + [
-        f"({task}: {n})" for task, n in steps.items() if n != section["pt"]["steps"]])
-    scale = (f"p = {section['p']}, {len(section['seeds'])} seeds, d_model = {m['d_model']}, {m['n_layers']} layer(s), "
-             f"PT {pt_steps} / FT {section['ft']['steps']} full-batch steps")
-    return " · ".join(s for s in (section["figure_note"], scale) if s)
+# Members run as one vmapped ensemble and resume from its one checkpoint; the probe trains the FT run's own readout.
+DESIGN = Design(arm="modarith", axes=AXES, pt_table=pt_table, ft_table=ft_table, settings=settings,
+                order={"pt": "pt_id", "ft": "ft_id"}, batching="ensemble", resume="per_job", probe="ft_readout")

@@ -1,13 +1,15 @@
-"""Run tables of the vision arm: pure functions of the config section; ids name every output path.
+"""The experiment design of the vision arm (`DESIGN`, ptft.deep.design): pure functions of the config section; ids
+name every output path.
 
-The shared design (ptft.deep.runs): knob settings one sweep at a time around `base`, `pt_id` / `ft_id` per run,
-`ft_job` per scheduled FT job. Here one PT run is one job (paths by pt_id), and the FT runs of one PT checkpoint are
-split into `ft_jobs_per_pt` jobs.
+Knob settings one sweep at a time around `base` (ptft.deep.runs), `pt_id` / `ft_id` per run, `pt_job` / `ft_job` per
+scheduled job. Here one PT run is one job (`pt_job` = `pt_id`, its paths), and the FT runs of one PT checkpoint are
+split into `ft_jobs_per_pt` jobs, each running its runs one after another.
 """
 
 import pandas as pd
 
 from ptft import grid
+from ptft.deep.design import Design
 from ptft.deep.runs import Axes, knob_settings
 
 # FT data size: images; panels and within-seed matching: datasets.
@@ -43,12 +45,14 @@ def ft_grid(section: dict) -> pd.DataFrame:
     return axes.merge(knobs, how="cross").merge(pd.DataFrame({"n": section["n"]}), how="cross")
 
 
-def settings(section: dict, phase: str) -> dict:
-    """What a PT or FT job reads of the section besides its runs, and all an id changes with (a changed value never
-    resumes an old checkpoint; an unread one reruns nothing). PT: its optimiser, the stem and the parameters the
-    alpha_rel policy divides (the FT-time c_pt / gamma_ft policies and `early_layers` under another policy are not
-    read). FT: its optimiser, the stem, the FT-time policies, the ENSD it measures (not the figure's `sweep`) and,
-    under eval_images = held_out, the seed's FT sizes (they decide which images are held out for evaluation)."""
+def settings(section: dict, phase: str, job: str | None = None) -> dict:
+    """What a PT or FT job reads of the section besides its runs (the same for every `job` of a phase), and all an id
+    changes with (a changed value never resumes an old checkpoint; an unread one reruns nothing). PT: its optimiser
+    and PT set size (`pt`, every key read), the stem and the parameters the alpha_rel policy divides (the FT-time
+    c_pt / gamma_ft policies and `early_layers` under another policy are not read). FT: its optimiser, BN statistics
+    and evaluation images (`ft`, every key read), the stem, the FT-time policies, the ENSD it measures (not the
+    figure's `sweep`) and, under eval_images = held_out, the seed's FT sizes (they decide which images are held out
+    for evaluation)."""
     if phase == "pt":
         prefixes = relative_prefixes(section["policies"]["alpha_rel"], section["early_layers"])
         return {"pt": section["pt"], "stem": section["stem"], "relative_prefixes": prefixes}
@@ -67,14 +71,14 @@ def pt_keys(section: dict) -> list[str]:
 
 
 def pt_table(section: dict) -> pd.DataFrame:
-    """One row per PT run: the pt_keys and pt_id."""
+    """One row per PT run: the pt_keys, pt_id and pt_job (= pt_id: one PT run per job)."""
     pt = ft_grid(section)[pt_keys(section)].drop_duplicates(ignore_index=True)
     ids = [grid.run_id({**row, "settings": settings(section, "pt")}) for row in pt.to_dict("records")]
-    return pt.assign(pt_id=ids)
+    return pt.assign(pt_id=ids, pt_job=ids)
 
 
 def ft_table(section: dict) -> pd.DataFrame:
-    """One row per FT run: the PT keys, gamma_ft, n, pt_id, ft_id, and ft_job (the job that runs it,
+    """One row per FT run: the PT keys, gamma_ft, n, pt_id, pt_job, ft_id, and ft_job (the job that runs it,
     "<pt_id>-<part>").
 
     The FT runs of one PT checkpoint are dealt round-robin by n into `ft_jobs_per_pt` jobs of similar cost.
@@ -87,11 +91,17 @@ def ft_table(section: dict) -> pd.DataFrame:
     return ft.assign(ft_job=ft["pt_id"] + "-" + part.astype(str))
 
 
-def ft_jobs(section: dict) -> pd.DataFrame:
-    """One row per FT job: dataset, pt_id, ft_job."""
-    return ft_table(section)[["dataset", "pt_id", "ft_job"]].drop_duplicates(ignore_index=True)
+def ft_jobs(ft: pd.DataFrame) -> pd.DataFrame:
+    """One row per FT job of the FT table `ft`: dataset, pt_id (the checkpoint it starts from), ft_job."""
+    return ft[["dataset", "pt_id", "ft_job"]].drop_duplicates(ignore_index=True)
 
 
 def data_root(section: dict, dataset: str) -> str:
     """The folder holding (or receiving) a dataset's original archives."""
     return section["datasets"][dataset].get("path") or f"resources/vision/{dataset}/raw"
+
+
+# One run after another in each job, each run resumable on its own; the probe is fit to its optimum.
+DESIGN = Design(arm="vision", axes=AXES, pt_table=pt_table, ft_table=ft_table, settings=settings,
+                order={"pt": "pt_id", "ft": ["n", "c_pt", "gamma_ft"]}, batching="sequential", resume="per_run",
+                probe="fitted_optimum")
