@@ -46,7 +46,7 @@ def _section(args) -> dict:
 
 def _base_rows(section: dict, family: str, frac: float):
     section = {**section, "ft_train_frac": [frac], "sweep_families": []}
-    pt, ft = runs.tables(section)
+    pt, ft = runs.pt_table(section), runs.ft_table(section)
     ft = ft[ft["family"] == family]
     return pt[pt["pt_id"].isin(ft["pt_id"])], ft
 
@@ -55,7 +55,7 @@ def pretrain(args) -> None:
     section = _section(args)
     family = next(f for f, spec in section["families"].items() if spec["pt_task"] == args.pt_task)
     pt, _ = _base_rows(section, family, section["ft_train_frac"][0])
-    settings = runs.settings(section, "pt", pt_task=args.pt_task)
+    settings = runs.settings(section, "pt", pt["pt_job"].iloc[0])
     settings["pt"].update(_overrides(args.set))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -78,7 +78,7 @@ def finetune(args) -> None:
     states = torch.load(Path(args.pt) / "model.pt")
     for frac in args.frac:
         _, ft = _base_rows(section, args.family, frac)
-        settings = runs.settings(section, "ft", family=args.family)
+        settings = runs.settings(section, "ft", ft["ft_job"].iloc[0])
         settings["ft"].update(_overrides(args.set))
         cpu = time.process_time()
         with tempfile.TemporaryDirectory() as work:

@@ -21,8 +21,8 @@ CODE_PATHS = [
     "vision.stem", "vision.policies", "vision.ft.bn_stats", "vision.ft.stop_loss",
     "vision.pt.stop_loss", "vision.ft_jobs_per_pt", "vision.ensd.layers", "vision.ensd.images",
     "vision.compute.channels_last", "vision.compute.bf16",
-    "modarith.p", "modarith.pt_train_frac", "modarith.families", "modarith.sweep_families", "modarith.head",
-    "modarith.early_layers", "modarith.pt.optimizer", "modarith.pt.lr", "modarith.pt.weight_decay",
+    "modarith.p", "modarith.pt_train_frac", "modarith.families", "modarith.sweep_families", "modarith.policies",
+    "modarith.head", "modarith.early_layers", "modarith.pt.optimizer", "modarith.pt.lr", "modarith.pt.weight_decay",
     "modarith.pt.betas", "modarith.pt_by_task.add+sub.lr", "modarith.pt_by_task.add+sub.lr_decay_frac",
     "modarith.ft.optimizer", "modarith.ft.lr", "modarith.ft.momentum", "modarith.ft.weight_decay",
 ]

@@ -81,6 +81,21 @@ def test_gamma_ft_resets_only_the_readout_at_scale_gamma():
         assert torch.count_nonzero(ft0(x)) == 0  # γ_ft = 0: the FT function starts at zero, as β_FT(0) = 0
 
 
+def test_c_pt_at_ft_start_scales_the_pt_body_and_leaves_the_fresh_readout_to_gamma():
+    """Policy ft_start: every loaded PT parameter × c_pt, then the fresh head × γ_ft (the head is the same draw at
+    every c_pt, so c_pt acts on the body alone, as under pt_init)."""
+    pt = train.pt_member(P, ARCH, seed=3, alpha_rel=1.0, c_pt=1.0, early_prefixes=EARLY)
+    state = {k: v.clone() for k, v in pt.state_dict().items()}
+    plain = train.ft_member(P, ARCH, state, seed=3, gamma_ft=0.5, head="unembed")
+    scaled = train.ft_member(P, ARCH, state, seed=3, gamma_ft=0.5, head="unembed", c_pt=2.0)
+    for name, value in state.items():
+        if name.startswith("unembed"):
+            assert torch.equal(scaled.state_dict()[name], plain.state_dict()[name])
+        else:
+            assert torch.equal(scaled.state_dict()[name], 2.0 * value), name
+    assert all(torch.equal(v, state[k]) for k, v in pt.state_dict().items())  # the PT state itself is not touched
+
+
 def test_fresh_readout_has_the_pt_readout_law_at_gamma_one():
     """PT head: U(±1/√d_model); reset_head uses nn.Linear's default, the same law (std 1/√(3·d_model))."""
     d = 256

@@ -32,7 +32,9 @@ def test_ft_and_pt_tables():
     # γ_ft does not change pretraining, and families with the same PT task share their PT runs.
     swept = {SECTION["families"][f]["pt_task"] for f in SECTION["sweep_families"]}
     other = {spec["pt_task"] for spec in SECTION["families"].values()} - swept
-    n_pt_knobs = len(knob_settings(SECTION["base"], SECTION["sweeps"])[["alpha_rel", "c_pt"]].drop_duplicates())
+    # The policy: c_pt acts at FT start, so it keys no PT run.
+    assert SECTION["policies"]["c_pt"] == "ft_start" and (pt["c_pt"] == 1.0).all()
+    n_pt_knobs = len(knob_settings(SECTION["base"], SECTION["sweeps"])["alpha_rel"].unique())
     assert len(pt) == (len(swept) * n_pt_knobs + len(other)) * len(SECTION["seeds"])
     assert (ft.groupby("ft_job")["ft_train_frac"].nunique() == 1).all()
     assert (ft.groupby("ft_job")["family"].nunique() == 1).all()
@@ -60,6 +62,21 @@ def test_a_pt_job_is_one_task_at_one_pt_knob_setting():
     for job, rows in ft.groupby("ft_job"):
         wanted = {f"results/modarith/pt/{j}/model.pt" for j in pt.loc[pt["pt_id"].isin(rows["pt_id"]), "pt_job"]}
         assert runs.pt_models(ft, job) == sorted(wanted)
+
+
+def test_the_c_pt_policy_decides_the_pt_runs_and_keys_the_ft_runs():
+    """ft_start (the authors'): every c_pt fine-tunes from the c_pt = 1 PT run, which is the pt_init run at c_pt = 1
+    (same id, same job: PT reads no policy); pt_init [ours]: one PT run per c_pt. The FT runs differ, so their ids."""
+    pt_init = edited("policies.c_pt", "pt_init")
+    (pt_a, ft_a), (pt_b, ft_b) = tables(SECTION), tables(pt_init)
+    moved = ft_a["c_pt"] != 1.0
+    assert moved.any() and set(ft_a.loc[moved, "pt_id"]) <= set(ft_a.loc[~moved, "pt_id"])
+    assert set(pt_a["pt_id"]) < set(pt_b["pt_id"]) and set(pt_b["c_pt"]) == {1.0, *ft_a["c_pt"]}
+    assert set(pt_a["pt_job"]) < set(pt_b["pt_job"])
+    assert not set(ft_a["ft_id"]) & set(ft_b["ft_id"])
+    assert runs.settings(SECTION, "pt", "add-alpha_rel1-c_pt1") == runs.settings(pt_init, "pt", "add-alpha_rel1-c_pt1")
+    job = runs.ft_job(SECTION["p"], "same", SECTION["ft_train_frac"][0])
+    assert runs.settings(SECTION, "ft", job) != runs.settings(pt_init, "ft", job)
 
 
 def test_pt_ops_name_every_operation_of_every_pt_run():

@@ -15,7 +15,7 @@ from ptft.modarith import jobs, runs, train
 P = 7
 SETTINGS = {
     "p": P, "pt_train_frac": 0.6, "model": {"d_model": 16, "n_heads": 2, "d_mlp": 32, "n_layers": 1},
-    "early_layers": ["embed", "pos_embed"], "head": "unembed",
+    "early_layers": ["embed", "pos_embed"], "head": "unembed", "policies": {"c_pt": "ft_start"},
     "pt": {"optimizer": "adamw", "steps": 30, "lr": 1e-2, "weight_decay": 1.0, "betas": [0.9, 0.98], "eval_every": 10,
            "stop_loss": 1e-3, "stop_early": False},
     "ft": {"optimizer": "adamw", "steps": 20, "lr": 1e-2, "weight_decay": 1.0, "betas": [0.9, 0.98], "eval_every": 5,
@@ -24,7 +24,9 @@ SETTINGS = {
 SECTION = {"p": P, "seeds": [0, 1], "ft_train_frac": [0.3],
            "families": {"subset": {"pt_task": "add+mul", "ft_task": "add"}},
            "base": {"alpha_rel": 1.0, "c_pt": 1.0, "gamma_ft": 1.0},
-           "sweeps": {"relative": {"alpha_rel": [1.0, 2.0]}, "readout": {"gamma_ft": [0.1, 1.0]}}}
+           "sweeps": {"relative": {"alpha_rel": [1.0, 2.0]}, "absolute": {"c_pt": [1.0, 2.0]},
+                      "readout": {"gamma_ft": [0.1, 1.0]}},
+           "policies": {"c_pt": "ft_start"}}
 
 
 def round_trip(tmp_path):

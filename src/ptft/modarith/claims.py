@@ -105,6 +105,7 @@ def _swept_families(check):
 
 
 # The knob claims pool the families that ran the sweep, matched within seed and family (the default run sweeps the
-# `same` family, the paper config the shared and subset families).
+# subset family, the paper config the shared and subset families); c_pt acts where `policies.c_pt` says (default:
+# the authors' FT start).
 _KNOB_CLAIMS = knob_claims("modarith", TABLE, AXES, model="transformer")
 CLAIMS = (*(replace(c, check=_swept_families(c.check)) for c in _KNOB_CLAIMS), *_controls())

@@ -3,8 +3,8 @@ family × fraction).
 
 `settings` is the part of the `modarith` config a job reads (ptft.modarith.runs.settings): a PT job's p,
 pt_train_frac, model, early_layers and `pt` (its task's `pt_by_task` applied), an FT job's p, pt_train_frac, model,
-head and `ft` (its family's `ft_by_family` applied; the probe follows it too). Members are run-table rows
-(ptft.modarith.runs).
+head, policies (where c_pt acts) and `ft` (its family's `ft_by_family` applied; the probe follows it too). Members
+are run-table rows (ptft.modarith.runs).
 """
 
 from pathlib import Path
@@ -74,8 +74,9 @@ def finetune(members: list[dict], settings: dict, pt_states: dict, *, workdir, d
     if len(fracs) != 1:
         raise ValueError(f"an FT job holds one ft_train_frac (equal data sizes), got {sorted(fracs)}")
     frac = fracs.pop()
+    at_ft_start = settings["policies"]["c_pt"] == "ft_start"  # else c_pt already scaled the PT initialisation
     models = [tr.ft_member(p, arch, pt_states[r["pt_id"]], seed=r["seed"], gamma_ft=r["gamma_ft"],
-                           head=settings["head"]) for r in members]
+                           head=settings["head"], c_pt=r["c_pt"] if at_ft_start else 1.0) for r in members]
     train_data = _data(settings, members, "ft_task", "ft_train", frac)
     test_data = _data(settings, members, "ft_task", "test", frac)
     baselines = pt_baselines(members, settings, models, pt_states, train_data, test_data)
@@ -92,8 +93,9 @@ def finetune(members: list[dict], settings: dict, pt_states: dict, *, workdir, d
 
 def pt_baselines(members: list[dict], settings: dict, models, pt_states: dict, train_data, test_data) -> dict:
     """Per member, before fine-tuning: probe_train_acc / probe_test_acc (its fresh readout trained with the FT
-    optimizer and steps on the frozen PT features) and pt_ft_task_acc (the PT model's own accuracy on the FT task's
-    test pairs; NaN when the FT operation is not one of the PT task's: the PT readout never learnt it)."""
+    optimizer and steps on the frozen features of its FT start: the PT body, × c_pt under `ft_start`) and
+    pt_ft_task_acc (the PT model's own accuracy on the FT task's test pairs; NaN when the FT operation is not one of
+    the PT task's: the PT readout never learnt it)."""
     head = settings["head"] + ".weight"
     feats = {part: [probe.features(m, x) for m, (x, _) in zip(models, data)]
              for part, data in (("train", train_data), ("test", test_data))}
@@ -104,9 +106,10 @@ def pt_baselines(members: list[dict], settings: dict, models, pt_states: dict, t
     acc = probe.fit(torch.stack(feats["train"]), torch.stack(labels["train"]), torch.stack(feats["test"]),
                     torch.stack(labels["test"]), torch.stack([m.get_parameter(head).detach() for m in models]),
                     **schedule)
-    own = [probe.head_accuracy(m, pt_states[r["pt_id"]][head], x, y)
+    # The PT model itself, not the FT start (whose body c_pt may have scaled).
+    own = [probe.head_accuracy(_model(settings, pt_states[r["pt_id"]], r["seed"]), pt_states[r["pt_id"]][head], x, y)
            if r["ft_task"] in tasks.task_ops(r["pt_task"]) else np.nan
-           for m, r, (x, y) in zip(models, members, test_data)]
+           for r, (x, y) in zip(members, test_data)]
     return {"probe_train_acc": acc["train_acc"], "probe_test_acc": acc["test_acc"], "pt_ft_task_acc": own}
 
 

@@ -88,7 +88,8 @@ class Transformer(nn.Module):
         self.pos_embed = _normal((n_ctx, d_model), std, g)
         self.blocks = nn.ModuleList(Block(d_model, n_heads, d_mlp, g) for _ in range(n_layers))
         # The readout keeps nn.Linear's default law U(±1/√d_model), drawn from `g`: the fresh FT head
-        # (knobs.reset_head, nn.Linear.reset_parameters) then has the PT head's initial law when γ_ft = c_pt.
+        # (knobs.reset_head, nn.Linear.reset_parameters) then has the PT head's initial law when γ_ft = 1 (γ_ft = c_pt
+        # under policy pt_init, whose PT initialisation c_pt scales).
         self.unembed = skip_init(nn.Linear, d_model, n_out, bias=False)
         self.unembed.weight = nn.Parameter((torch.rand(n_out, d_model, generator=g) * 2 - 1) * std)
 

@@ -5,6 +5,9 @@ Knob settings one sweep at a time around `base` (ptft.deep.runs), `pt_id` / `ft_
 scheduled job. Here a PT job is one PT task at one PT knob setting (alpha_rel, c_pt), an ensemble of its seeds, and
 an FT job one (family, ft_train_frac), started from the PT jobs of its members. PT runs depend on (pt_task, seed,
 alpha_rel, c_pt) only, so families that pretrain on the same task share them and γ_ft never re-runs a pretraining.
+Where c_pt acts is the policy `policies.c_pt` (REFERENCE §5): `ft_start` (the authors' `--finetune_scaling`)
+multiplies the loaded PT model at the start of FT, so every c_pt fine-tunes from the c_pt = 1 PT run and the c_pt
+sweep costs FT runs only; `pt_init` [ours] scales the PT initialisation, one PT run per c_pt.
 """
 
 import pandas as pd
@@ -16,14 +19,24 @@ from ptft.modarith.tasks import task_ops
 
 # FT data size: the share of the unordered pairs; panels and within-seed matching: task families.
 AXES = Axes(size="ft_train_frac", panel="family")
-PT_KEYS = ("pt_task", "seed", "alpha_rel", "c_pt")
+PT_KEYS = ("pt_task", "seed", "alpha_rel", "c_pt")  # c_pt: the scale of the PT initialisation (1 under ft_start)
+C_PT_POLICIES = ("ft_start", "pt_init")
 
 
-def ft_runs(*, p: int, families: dict, seeds, ft_train_frac, base: dict, sweeps: dict,
+def pt_view(ft: pd.DataFrame, c_pt_policy: str) -> pd.DataFrame:
+    """FT runs as their PT run sees them: c_pt is the FT run's under `pt_init`, 1 under `ft_start` (the PT
+    initialisation is unscaled; FT multiplies the loaded model instead)."""
+    if c_pt_policy not in C_PT_POLICIES:
+        raise ValueError(f"c_pt policy {c_pt_policy!r}; expected one of {list(C_PT_POLICIES)}")
+    return ft if c_pt_policy == "pt_init" else ft.assign(c_pt=1.0)
+
+
+def ft_runs(*, p: int, families: dict, seeds, ft_train_frac, base: dict, sweeps: dict, c_pt_policy: str,
             sweep_families=None) -> pd.DataFrame:
-    """One row per FT run: family, pt_task, ft_task, seed, knobs, ft_train_frac, ft_id, pt_id, ft_job.
+    """One row per FT run: family, pt_task, ft_task, seed, knobs, ft_train_frac, ft_id, pt_id, pt_job, ft_job.
 
     The families in `sweep_families` (None: all) run every knob setting, the others the base only (controls).
+    `c_pt_policy` (C_PT_POLICIES) keys the FT run (where c_pt acts changes what it computes) and decides its PT run.
     """
     swept = list(families) if sweep_families is None else list(sweep_families)
     settings = knob_settings(base, sweeps)
@@ -34,8 +47,11 @@ def ft_runs(*, p: int, families: dict, seeds, ft_train_frac, base: dict, sweeps:
              .merge(pd.DataFrame({"seed": list(seeds)}), how="cross")
              .merge(pd.DataFrame({"ft_train_frac": list(ft_train_frac)}), how="cross")
              .assign(p=p))
-    table = grid.with_ids(table, ["p", "family", "pt_task", "ft_task", "seed", *KNOBS, "ft_train_frac"], name="ft_id")
-    table = grid.with_ids(table, ["p", *PT_KEYS], name="pt_id")
+    keys = ["p", "family", "pt_task", "ft_task", "seed", *KNOBS, "ft_train_frac", "c_pt_policy"]
+    table = grid.with_ids(table.assign(c_pt_policy=c_pt_policy), keys, name="ft_id").drop(columns="c_pt_policy")
+    pt = pt_view(table, c_pt_policy)
+    table = table.assign(pt_id=grid.with_ids(pt, ["p", *PT_KEYS], name="pt_id")["pt_id"],
+                         pt_job=[pt_job(*k) for k in zip(pt["pt_task"], pt["alpha_rel"], pt["c_pt"])])
     # One FT job per (family, ft_train_frac): its members share the data size, so none is padded.
     return table.assign(ft_job=[ft_job(p, family, frac) for family, frac in zip(table["family"],
                                                                                table["ft_train_frac"])])
@@ -52,10 +68,9 @@ def pt_job(pt_task: str, alpha_rel: float, c_pt: float) -> str:
     return f"{pt_task}-alpha_rel{alpha_rel:g}-c_pt{c_pt:g}"
 
 
-def pt_runs(ft: pd.DataFrame) -> pd.DataFrame:
-    """The distinct PT runs the FT table needs, each with its `pt_job`."""
-    pt = ft.drop_duplicates("pt_id")[["p", *PT_KEYS, "pt_id"]].reset_index(drop=True)
-    return pt.assign(pt_job=[pt_job(*k) for k in zip(pt["pt_task"], pt["alpha_rel"], pt["c_pt"])])
+def pt_runs(ft: pd.DataFrame, c_pt_policy: str) -> pd.DataFrame:
+    """The distinct PT runs the FT table needs, each with its `pt_job` (c_pt: the scale of its initialisation)."""
+    return pt_view(ft, c_pt_policy).drop_duplicates("pt_id")[["p", *PT_KEYS, "pt_id", "pt_job"]].reset_index(drop=True)
 
 
 def pt_ops(pt: pd.DataFrame) -> list[tuple]:
@@ -83,13 +98,13 @@ def ft_schedule(section: dict, family: str) -> dict:
 # What a job reads of the `modarith` section besides its members; nothing else may key it (an unread setting
 # reruns no job): a PT job trains (pt_member, the PT split), an FT job trains from it and probes it (ft_member, head).
 PT_SETTINGS = ("p", "pt_train_frac", "model", "early_layers")
-FT_SETTINGS = ("p", "pt_train_frac", "model", "head")
+FT_SETTINGS = ("p", "pt_train_frac", "model", "head", "policies")
 
 
 def settings(section: dict, phase: str, job: str) -> dict:
     """What one PT job reads (PT_SETTINGS and its PT task's `pt_schedule`, so editing one task's schedule reruns that
     task's PT jobs and their FT jobs only) or one FT job (FT_SETTINGS and its family's `ft_schedule`), as
-    ptft.modarith.jobs reads them."""
+    ptft.modarith.jobs reads them. `policies` is an FT setting only: a PT run at c_pt = 1 is the same under both."""
     if phase == "pt":
         return {**{k: section[k] for k in PT_SETTINGS}, "pt": pt_schedule(section, _owner(section, phase, job))}
     return {**{k: section[k] for k in FT_SETTINGS}, "ft": ft_schedule(section, _owner(section, phase, job))}
@@ -111,18 +126,17 @@ def ft_table(section: dict) -> pd.DataFrame:
     """One row per FT run of a validated `modarith` config section (ft_runs)."""
     return ft_runs(p=section["p"], families=section["families"], seeds=section["seeds"],
                    ft_train_frac=section["ft_train_frac"], base=section["base"], sweeps=section["sweeps"],
-                   sweep_families=section.get("sweep_families"))
+                   c_pt_policy=section["policies"]["c_pt"], sweep_families=section.get("sweep_families"))
 
 
 def pt_table(section: dict) -> pd.DataFrame:
     """One row per PT run the FT runs start from, with its `pt_job` (pt_runs)."""
-    return pt_runs(ft_table(section))
+    return pt_runs(ft_table(section), section["policies"]["c_pt"])
 
 
 def pt_models(ft: pd.DataFrame, ft_job: str) -> list[str]:
     """The PT ensembles an FT job starts from (one per PT knob setting of its members), sorted."""
-    rows = ft[ft["ft_job"] == ft_job]
-    jobs = {pt_job(*k) for k in zip(rows["pt_task"], rows["alpha_rel"], rows["c_pt"])}
+    jobs = set(ft.loc[ft["ft_job"] == ft_job, "pt_job"])
     return [f"results/modarith/pt/{job}/model.pt" for job in sorted(jobs)]
 
 

@@ -34,10 +34,19 @@ def pt_member(p: int, arch: dict, *, seed: int, alpha_rel: float, c_pt: float, e
     return model
 
 
-def ft_member(p: int, arch: dict, pt_state: dict, *, seed: int, gamma_ft: float, head: str) -> Transformer:
-    """A PT model (`pt_state`) whose readout `head` is re-initialised at scale gamma_ft (stream ("ft_head", seed))."""
+def ft_member(p: int, arch: dict, pt_state: dict, *, seed: int, gamma_ft: float, head: str,
+              c_pt: float = 1.0) -> Transformer:
+    """A PT model (`pt_state`) with every parameter × c_pt (the absolute scale at FT start, policy `ft_start`; 1
+    where c_pt scaled the PT initialisation instead), whose readout `head` is then re-initialised at scale gamma_ft
+    (stream ("ft_head", seed)).
+
+    Scale all, then reset the head: the fresh draw replaces the scaled head, so c_pt scales the body only and γ_ft
+    alone sets the readout, as under `pt_init` (whose fresh head is not scaled by c_pt either); the two policies
+    then differ only in when the body is scaled. (The authors' readout is the PT head's own rows, so their c_pt
+    scales it too; a fresh head has no PT value to scale.)"""
     model = build(p, arch, seeding.torch_seed(seed, "modarith_init"))
     model.load_state_dict(pt_state)
+    knobs.scale_all(model, c_pt)
     knobs.reset_head(model, head, gamma_ft, seed)
     return model
 
