@@ -126,6 +126,21 @@ def test_runs_stop_individually(data):
     np.testing.assert_allclose(res.beta[:, 0], alone.beta[:, 0], rtol=0, atol=1e-12)
 
 
+def test_each_run_stops_at_its_own_train_tolerance(data):
+    # Rich and lazy runs of a task share one call with their own tol_train; each equals its run alone.
+    X, beta_pt, _ = data
+    state = theory.init_state(np.array([1.0, 1e-3, 1.0]), 0.0, D)
+    tol = np.array([1e-4, 1e-8, 1e-8])
+    opts = GDOptions(max_steps=10**5, tol_rel=0.0, num_threads=1)
+    res = gradient_descent(X, X @ beta_pt, state, tol_train=tol, options=opts)
+    assert res.converged.all() and np.all(res.train_mse < tol) and res.steps[0] < res.steps[2]
+    for r in range(3):
+        alone = gradient_descent(X, X @ beta_pt, [s[:, [r]] for s in state],
+                                 options=GDOptions(max_steps=10**5, tol_rel=0.0, tol_train=tol[r], num_threads=1))
+        assert res.steps[r] == alone.steps[0]
+        np.testing.assert_allclose(res.beta[:, r], alone.beta[:, 0], rtol=0, atol=1e-12)
+
+
 def test_max_steps_and_tol_rel(data):
     X, beta_pt, _ = data
     state = theory.init_state(1e-3, 0.0, D)

@@ -32,6 +32,7 @@ COLUMNS = [
     "capped",
     "lr",
     "drift",
+    "tol_train",
     "teacher_energy",
     "beta_ft0_max",
     "wall_s",

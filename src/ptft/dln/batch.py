@@ -17,7 +17,7 @@ from ptft.dln.gd import GDOptions
 from ptft.dln.simulate import Unfinished, continue_task, finetune_task, simulate_single_task
 
 log = logging.getLogger(__name__)
-SETTING = ["c_pt", "lambda_pt", "gamma_ft", "lr"]
+SETTING = ["c_pt", "lambda_pt", "gamma_ft", "lr", "tol_train"]
 
 
 def gd_options(gd: dict, **overrides) -> GDOptions:
@@ -71,15 +71,16 @@ def _extension(gd: dict, opts: GDOptions) -> int:
 
 def run_task_batches(runs: pd.DataFrame, gd: dict, *, argmin: bool, alpha_pt: float | None = None,
                      cache: Path | None = None, device="cpu") -> pd.DataFrame:
-    """All runs of one task (same seed, ρ_ft, ω): one batched GD call per (α, tolerance), then one for its runs
-    still descending at gd.max_steps, continued up to gd.max_steps_extended steps in all; rows keep `run_id`.
+    """All runs of one task (same seed, ρ_ft, ω): one batched GD call per α (each run with its own lr and
+    tol_train), then one for its runs still descending at gd.max_steps, continued up to gd.max_steps_extended steps
+    in all; rows keep `run_id`.
 
     device: where the GD products run ("cpu" or a CUDA device; float64 either way, the same β to rounding).
     """
     first = runs.iloc[0]
     out = []
-    for (alpha, tol), batch in runs.groupby(["alpha", "tol_train"], sort=True):
-        opts = gd_options(gd, tol_train=float(tol))
+    for alpha, batch in runs.groupby("alpha", sort=True):
+        opts = gd_options(gd)
         extra = _extension(gd, opts)
         key = {"alpha": alpha, "gd": vars(opts), "argmin": argmin, "alpha_pt": alpha_pt,
                "runs": sorted(batch["run_id"])}

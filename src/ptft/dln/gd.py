@@ -34,7 +34,7 @@ class GDOptions:
 
     lr: float = 0.5  # step size η on the ½·mean loss; the authors use 0.5 (0.05 for λ ≈ −1 with γ ≈ 0)
     max_steps: int = 5_000_000  # GD updates per run before giving up (the authors' epoch cap)
-    tol_train: float = 1e-4  # converged once the train MSE (mean squared residual) is below this
+    tol_train: float = 1e-4  # converged once the train MSE (mean squared residual) is below this (or per run)
     tol_rel: float = 1e-6  # ... or once ‖Δβ‖/‖β‖ between consecutive checks is below this twice in a row
     check_every: int = 100  # GD updates between convergence / divergence checks
     diverge_factor: float = 1e8  # diverged once train MSE > diverge_factor · max(initial MSE, tol_train) or non-finite
@@ -149,19 +149,20 @@ class _Status:
     def active(self):
         return np.flatnonzero(~(self.converged | self.diverged))
 
-    def record(self, idx, done, mse, change, bad, options):
-        """Apply one check to runs idx: divergence first, then tol_train or tol_rel twice in a row."""
+    def record(self, idx, done, mse, change, bad, tol_train, options):
+        """Apply one check to runs idx: divergence first, then their tol_train or tol_rel twice in a row."""
         self.steps[idx], self.mse[idx] = done, mse
         self.streak[idx] = np.where(change < options.tol_rel, self.streak[idx] + 1, 0)
         self.diverged[idx] = bad
-        self.converged[idx] = ~bad & ((mse < options.tol_train) | (self.streak[idx] >= 2))
+        self.converged[idx] = ~bad & ((mse < tol_train[idx]) | (self.streak[idx] >= 2))
 
 
-def _descend(X, Y, p, m, lr, options):
-    """The GD loop on torch tensors: advance the active runs check_every steps at a time, then check them."""
+def _descend(X, Y, p, m, lr, tol_train, options):
+    """The GD loop on torch tensors: advance the active runs check_every steps at a time, then check them.
+    tol_train: (R,) NumPy, each run's train-MSE tolerance."""
     XT = X.T.contiguous()
     beta, mse = _train_mse(X, Y, p, m)
-    threshold = options.diverge_factor * torch.clamp(mse, min=options.tol_train)
+    threshold = options.diverge_factor * torch.clamp(mse, min=torch.as_tensor(tol_train, device=mse.device))
     prev_beta, status, done = beta.clone(), _Status.start(mse.cpu().numpy()), 0
     console = progress.Progress(options.max_steps, unit="step", desc=f"GD of {p.shape[1]} runs")
     while done < options.max_steps and len(idx_np := status.active()):
@@ -179,22 +180,24 @@ def _descend(X, Y, p, m, lr, options):
         )
         prev_beta[:, idx] = beta_a
         bad = ~torch.isfinite(mse_a) | (mse_a > threshold[idx]) | ~torch.isfinite(beta_a).all(dim=0)
-        status.record(idx_np, done, *(t.cpu().numpy() for t in (mse_a, change, bad)), options)
+        status.record(idx_np, done, *(t.cpu().numpy() for t in (mse_a, change, bad)), tol_train, options)
         console.update(done, running=len(status.active()))
     console.close(done, converged=int(status.converged.sum()), diverged=int(status.diverged.sum()))
     return status
 
 
-def gradient_descent(X, y, state, *, lr=None, options=GDOptions(), device="cpu"):
+def gradient_descent(X, y, state, *, lr=None, tol_train=None, options=GDOptions(), device="cpu"):
     """Run GD on R diagonal linear networks sharing the data (X, y) until each converges, diverges or hits max_steps.
 
     X: (N, D); y: (N,) shared or (N, R); state: (w_pos, v_pos, w_neg, v_neg), each (D, R) (or (D,) for R = 1,
-    returned as (D, 1)); lr: None (options.lr), scalar or (R,). Runs stop individually: a stopped run's
-    columns are dropped from the matrix products until the end. Returns a GDResult (NumPy, float64).
+    returned as (D, 1)); lr and tol_train: None (options'), scalar or (R,). Runs stop individually: a stopped
+    run's columns are dropped from the matrix products until the end. Returns a GDResult (NumPy, float64).
     """
     initial = tuple(np.asarray(s, dtype=np.float64).reshape(len(s), -1) for s in state)
     n_runs = initial[0].shape[1]
     lr_all = np.broadcast_to(np.asarray(options.lr if lr is None else lr, dtype=np.float64), (n_runs,))
+    tol_all = np.broadcast_to(np.asarray(options.tol_train if tol_train is None else tol_train, dtype=np.float64),
+                              (n_runs,))
     y = np.asarray(y, dtype=np.float64)
 
     def as_t(a):
@@ -203,7 +206,7 @@ def gradient_descent(X, y, state, *, lr=None, options=GDOptions(), device="cpu")
     with _torch_threads(options.num_threads):
         p, m = (as_t(a) for a in _to_rotated(*initial))
         # The 1/N of the ½·mean loss is folded into the per-run step.
-        status = _descend(as_t(X), as_t(y.reshape(len(y), -1)), p, m, as_t(lr_all / len(y)), options)
+        status = _descend(as_t(X), as_t(y.reshape(len(y), -1)), p, m, as_t(lr_all / len(y)), tol_all, options)
         p_np, m_np = p.cpu().numpy(), m.cpu().numpy()
     final = _from_rotated(initial, p_np, m_np)
     return GDResult(

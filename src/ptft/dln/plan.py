@@ -13,7 +13,7 @@ def rows(cfg: dict, u: dict) -> list[dict]:
     bound_steps = cfg["gd"]["max_steps_extended"]
     runs = ex.gd_run_table(cfg)
     n = (runs["alpha"] * runs["dim"]).round()
-    work = (n * runs["dim"]).groupby([runs["task"], runs["alpha"], runs["tol_train"]]).agg(["first", "size"])
+    work = (n * runs["dim"]).groupby([runs["task"], runs["alpha"]]).agg(["first", "size"])
     per_task = (work["first"] * work["size"]).groupby(level="task").sum()  # Σ over batches of N·D·R
     batches = work.groupby(level="task").size()
 

@@ -16,13 +16,18 @@ from ptft.dln.gd import GDOptions, conservation_drift, gradient_descent
 from ptft.dln.solve import min_penalty_interpolator
 
 
+def _per_run(settings, column, default):
+    """A per-run column of the settings table as floats; a missing column or NaN falls back to `default`."""
+    values = settings[column].to_numpy(dtype=np.float64) if column in settings else np.full(len(settings), np.nan)
+    return np.where(np.isnan(values), default, values)
+
+
 def _knobs(settings, gd):
     """(c, λ, γ, lr) arrays of length R from the settings table; a missing or NaN lr falls back to gd.lr."""
     c = settings["c_pt"].to_numpy(dtype=np.float64)
     lam = settings["lambda_pt"].to_numpy(dtype=np.float64)
     gam = settings["gamma_ft"].to_numpy(dtype=np.float64) if "gamma_ft" in settings else np.zeros_like(c)
-    lr = settings["lr"].to_numpy(dtype=np.float64) if "lr" in settings else np.full_like(c, np.nan)
-    return c, lam, gam, np.where(np.isnan(lr), gd.lr, lr)
+    return c, lam, gam, _per_run(settings, "lr", gd.lr)
 
 
 def param_mse(beta_hat, beta_star):
@@ -151,7 +156,8 @@ def finetune_task(
     """Fine-tune every setting of `settings` on one PT/FT task: one row per setting (REFERENCE §2, §4), and the
     Unfinished runs (capped at gd.max_steps, neither converged nor diverged) with the state to continue them from.
 
-    settings: DataFrame with columns c_pt, lambda_pt, gamma_ft and optionally lr (overrides gd.lr per run).
+    settings: DataFrame with columns c_pt, lambda_pt, gamma_ft and optionally lr and tol_train (override gd's per
+    run: rich and other runs of a task then share one batched call).
     pt="oracle" builds the PT end state in closed form from β_PT = β*_PT; pt="learned" pretrains with batched
     GD from init_state on round(alpha_pt·dim) samples (same per-run lr) and carries the learned β_PT into
     both the FT re-initialisation and the Theorem 4.1 penalty. FT uses round(alpha·dim) samples; all settings
@@ -168,7 +174,8 @@ def finetune_task(
     beta_ft0 = ft_state[0] * ft_state[1] - ft_state[2] * ft_state[3]
     X, y = tasks.training_data(task.beta_ft, round(alpha * dim), seed, "ft_train_x")
     start = time.perf_counter()
-    res = gradient_descent(X, y, ft_state, lr=lr, options=gd, device=device)
+    tol = _per_run(settings, "tol_train", gd.tol_train)
+    res = gradient_descent(X, y, ft_state, lr=lr, tol_train=tol, options=gd, device=device)
     wall = time.perf_counter() - start
     sqrt_k = theory.sqrt_k_ft(beta_pt, c, lam, gam)
     table = pd.DataFrame(
@@ -185,6 +192,7 @@ def finetune_task(
             "a_pt": a_pt,
             "pt": pt,
             **_gd_columns(res, X, y, sqrt_k, task.beta_ft, argmin=argmin, lr=lr),
+            "tol_train": tol,
             "teacher_energy": np.mean(task.beta_ft**2),
             "beta_ft0_max": np.abs(beta_ft0).max(axis=0),
             "wall_s": wall,
@@ -217,6 +225,7 @@ def continue_task(rows: pd.DataFrame, unfinished: Unfinished, *, steps: int, gd=
                                "ft_train_x")
     start = time.perf_counter()
     res = gradient_descent(X, y, unfinished.state, lr=rows["lr"].to_numpy(dtype=np.float64)[i],
+                           tol_train=_per_run(rows, "tol_train", gd.tol_train)[i],
                            options=replace(gd, max_steps=steps), device=device)
     wall = time.perf_counter() - start
     rows.loc[i, "mse"] = param_mse(res.beta, task.beta_ft)
