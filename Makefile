@@ -35,9 +35,9 @@ test: venv
 	$(PYTEST)
 	$(MAKE) lint
 
-# The unit tier only (no pipeline runs, no Slurm, no browser).
+# The unit tier only: in-process tests (no pipeline run, no Snakemake, make or ptft process, no Slurm, no browser).
 test-fast: venv
-	$(PYTEST) -m "not slow"
+	$(PYTEST) -m "not slow and not workflow"
 
 lint: venv
 	$(SNAKEMAKE) --lint

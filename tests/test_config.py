@@ -92,6 +92,7 @@ def test_every_schema_error_is_named_at_once():
     assert "vision.seeds" in str(err.value) and "vision.sweeps.readout.gamma_ft[0]" in str(err.value), str(err.value)
 
 
+@pytest.mark.workflow
 def test_bad_config_stops_snakemake_before_any_job(tmp_path):
     """Through the real entry point: a dry run with a bad value fails at parse time and names the key."""
     bad = tmp_path / "bad.yaml"
@@ -173,6 +174,7 @@ def _snakemake(workdir, *args, snakefile=ROOT / "Snakefile"):
     return out.stdout + out.stderr
 
 
+@pytest.mark.workflow
 def test_yaml_mistake_in_the_default_config_names_its_line(tmp_path):
     """`configfile:` (config/config.yaml beside the Snakefile) with a syntax error: the Snakefile's check names
     file:line:column before Snakemake's loader (whose message names neither) and before any job. A copy of the
@@ -189,6 +191,7 @@ def test_yaml_mistake_in_the_default_config_names_its_line(tmp_path):
     assert f"config/config.yaml:{line}:10: invalid YAML: mapping values are not allowed here" in text, text[-2000:]
 
 
+@pytest.mark.workflow
 def test_repeated_key_in_a_configfile_names_its_line(tmp_path):
     """A --configfile Snakemake accepts (it keeps the last of two equal keys) is re-read by the Snakefile's check."""
     dup = tmp_path / "dup.yaml"
@@ -197,6 +200,7 @@ def test_repeated_key_in_a_configfile_names_its_line(tmp_path):
     assert f"{dup}:3:3: invalid YAML: the key 'dim' is repeated (first at line 2)" in text, text[-2000:]
 
 
+@pytest.mark.workflow
 def test_yaml_merge_keys_are_yaml_not_a_repeated_key(tmp_path):
     """`<<: *anchor` is YAML's merge (PyYAML resolves it); only a key written twice in one mapping is refused."""
     merged = tmp_path / "merged.yaml"
@@ -204,6 +208,7 @@ def test_yaml_merge_keys_are_yaml_not_a_repeated_key(tmp_path):
     assert config.read_yaml(merged) == {"base": {"lr": 1.0, "steps": 5}, "fast": {"lr": 1.0, "steps": 2}}
 
 
+@pytest.mark.workflow
 def test_plain_snakemake_refuses_a_broken_configfile_before_any_job(tmp_path):
     """Snakemake reads --configfile files while parsing its arguments (snakemake/settings/types.py, ConfigSettings),
     before the Snakefile runs, so its own message is all a plain `snakemake` prints; `make run CONFIG=…` and
@@ -215,6 +220,7 @@ def test_plain_snakemake_refuses_a_broken_configfile_before_any_job(tmp_path):
 
 @pytest.mark.xfail(strict=True, reason="Snakemake 9 names neither file nor line for a --configfile syntax error; "
                    "when this passes, drop docs/running.md's note on it")
+@pytest.mark.workflow
 def test_plain_snakemake_names_the_line_of_a_broken_configfile(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text(BROKEN_YAML[0][0])
@@ -222,6 +228,7 @@ def test_plain_snakemake_names_the_line_of_a_broken_configfile(tmp_path):
     assert "bad.yaml" in text and "line 3" in text
 
 
+@pytest.mark.workflow
 def test_check_config_names_file_and_line(tmp_path):
     """`ptft check-config` (run first by `make run`, `make report` and `make dryrun-paper`) exits 2 naming file:line."""
     bad = tmp_path / "bad.yaml"
@@ -234,6 +241,7 @@ def test_check_config_names_file_and_line(tmp_path):
     assert ok.returncode == 0, ok.stderr
 
 
+@pytest.mark.workflow
 @pytest.mark.parametrize("target", ["run", "report", "dryrun-paper", "plan"])
 def test_make_targets_check_the_config_before_snakemake(target):
     """Each documented make target reads the config through ptft.config before Snakemake starts (`make -n` prints)."""
@@ -243,6 +251,7 @@ def test_make_targets_check_the_config_before_snakemake(target):
     assert lines and ("check-config" in lines[0] or "ptft plan" in lines[0]), out.stdout
 
 
+@pytest.mark.workflow
 def test_report_refuses_results_made_with_another_config(tmp_path, monkeypatch, capsys):
     """`make report` first runs `ptft check-config --results-of results/scorecard.md [CONFIG]`: results whose record
     names the tiny config's hash are refused without CONFIG (exit 2, naming the CONFIG to pass), accepted with it."""

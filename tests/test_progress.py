@@ -153,6 +153,7 @@ with tracked(snakemake):
 """
 
 
+@pytest.mark.workflow
 @pytest.mark.parametrize("every", ["0.3", None])
 def test_snakemake_console_gets_one_line_per_job_now_and_then(tmp_path, every):
     """Two jobs of a real Snakemake run (the training script's stderr is redirected into its log by `tracked`):

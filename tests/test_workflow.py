@@ -42,6 +42,7 @@ def test_parsing_the_workflow_imports_no_training_or_plotting_library():
     assert out.stdout.strip() == "[]", out.stdout
 
 
+@pytest.mark.workflow
 @pytest.mark.parametrize("configfile", [None, "config/paper.yaml", "tests/configs/tiny.yaml"])
 def test_dry_run_builds_the_dag(configfile, tmp_path):
     text = dry_run(tmp_path, *([configfile] if configfile else []))
