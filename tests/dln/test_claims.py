@@ -13,7 +13,7 @@ from ptft.dln import experiments
 from ptft.dln.analysis import replica_curves
 from ptft.dln.analysis import finite_size_table
 from ptft.dln.batch import run_task_batches
-from ptft.dln.simulate import minimise_task
+from ptft.dln.minimiser import minimise_task
 
 GD_CLAIMS = ["dln_gd_reaches_theorem_4_1", "dln_gd_reaches_theorem_4_1_rich"]
 REPLICA_CLAIM = "dln_minimiser_agrees_with_replica"

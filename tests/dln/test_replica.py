@@ -15,7 +15,8 @@ from ptft.dln.regimes import (RECOVERY_FLOOR, REGIMES, TASK_TYPES, best_regime_t
                                regime_table)
 from ptft.dln.replica import (ChannelLaw, _law, channel_moments, generalization_error, single_task_error, solve_curve,
                               task_law)
-from ptft.dln.simulate import minimise_task, simulate_task
+from ptft.dln.minimiser import minimise_task
+from ptft.dln.simulate import simulate_task
 from ptft.stats import t_halfwidth
 
 FIG4_ALPHA = np.linspace(0.01, 0.5, 20)

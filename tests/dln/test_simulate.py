@@ -8,7 +8,8 @@ import pytest
 
 from ptft.dln import tasks
 from ptft.dln.gd import GDOptions
-from ptft.dln.simulate import continue_task, finetune_task, minimise_task, simulate_single_task, simulate_task
+from ptft.dln.minimiser import minimise_task
+from ptft.dln.simulate import continue_task, finetune_task, simulate_single_task, simulate_task
 
 FAST = GDOptions(max_steps=200_000, num_threads=1)
 COLUMNS = [

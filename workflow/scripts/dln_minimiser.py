@@ -8,7 +8,7 @@ import pandas as pd
 
 from ptft import io, threads
 from ptft.dln.experiments import KNOBS
-from ptft.dln.simulate import minimise_task
+from ptft.dln.minimiser import minimise_task
 from ptft.provenance import tracked
 
 with tracked(snakemake) as prov:
