@@ -17,6 +17,7 @@ import time
 import torch
 import torch.nn.functional as F
 
+from ptft.deep.device import pick
 from ptft.vision import model as resnet
 from ptft.vision import train
 
@@ -61,8 +62,8 @@ def main(argv=None):
     ap.add_argument("--label", default="")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
-    runtime = train.runtime_from({"device": args.device, "channels_last": args.channels_last, "bf16": args.bf16,
-                                  "eval_batch": 512, "checkpoint_every": 1})
+    runtime = train.runtime_from({"channels_last": args.channels_last, "bf16": args.bf16, "eval_batch": 512,
+                                  "checkpoint_every": 1}, pick(args.device))
     dev, n = runtime.device, args.batch * args.steps
     g = torch.Generator().manual_seed(0)
     x = torch.randint(0, 256, (n, args.in_channels, args.image_size, args.image_size), dtype=torch.uint8,
