@@ -58,6 +58,16 @@ def test_fit_stops_at_max_epochs():
     assert out["epochs"] == 3 and not out["converged"] and not out["diverged"]
 
 
+@pytest.mark.parametrize("at_end", [True, False])
+def test_checkpoints_every_k_epochs_and_at_the_end_only_if_asked(tmp_path, monkeypatch, at_end):
+    saved = []
+    monkeypatch.setattr("ptft.deep.trainer._save", lambda path, model, opt, status: saved.append(status["epoch"]))
+    model, opt = make(lr=1e-4)
+    fit(model, epoch_fn=epoch_fn, optimizer=opt, max_epochs=7, stop_loss=1e-9, checkpoint=tmp_path / "c.pt",
+        checkpoint_every=3, checkpoint_at_end=at_end)
+    assert saved == ([3, 6, 7] if at_end else [3, 6])
+
+
 def test_resume_after_interruption_equals_uninterrupted_run(tmp_path):
     model, opt = make()
     torch.manual_seed(99)

@@ -90,12 +90,14 @@ def _resume(path, model, optimizer, history) -> dict:
 
 
 def fit(model, *, epoch_fn, optimizer, max_epochs: int, stop_loss: float, checkpoint=None, history=None,
-        checkpoint_every: int = 1, progress_desc: str = "", unit: str = "epoch") -> dict:
+        checkpoint_every: int = 1, checkpoint_at_end: bool = True, progress_desc: str = "", unit: str = "epoch") -> dict:
     """Train until the mean train loss is < `stop_loss` (converged), non-finite (diverged) or `max_epochs`.
 
     `epoch_fn(model, optimizer, epoch) -> float` runs one epoch (or one full-batch step: `unit` "step", as the
     console progress line calls it) and returns its mean train loss. If `checkpoint` exists, training resumes from
     it and ends with the same result as an uninterrupted run (the RNG states are part of the checkpoint). A diverged run is recorded, not raised.
+    The checkpoint is written every `checkpoint_every` epochs and, with `checkpoint_at_end`, when the run ends (so
+    a job killed before it records the run finds it finished); False where the caller records the run at once.
     Returns {epochs, train_loss, converged, diverged, wall_s}; wall_s sums all resumed segments.
     """
     status = _resume(checkpoint, model, optimizer, history)
@@ -116,8 +118,9 @@ def fit(model, *, epoch_fn, optimizer, max_epochs: int, stop_loss: float, checkp
         bar.update(1)
         bar.set_postfix(loss=f"{loss:.3g}")
         console.update(status["epoch"], loss=loss)
-        if checkpoint is not None and (done or status["epoch"] % checkpoint_every == 0
-                                       or status["epoch"] == max_epochs):
+        end = done or status["epoch"] == max_epochs
+        if checkpoint is not None and (status["epoch"] % checkpoint_every == 0 and not end
+                                       or end and checkpoint_at_end):
             status["wall_s"] = time.time() - start
             _save(checkpoint, model, optimizer, status)
     bar.close()

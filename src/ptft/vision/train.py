@@ -250,6 +250,7 @@ def _finetune_one(data: dict, pt_model, task: dict, run: dict, *, seed: int, opt
     result = fit(model, epoch_fn=epoch_fn, optimizer=_sgd(model, opt), max_epochs=opt.max_epochs,
                  stop_loss=opt.stop_loss, checkpoint=Path(work) / "checkpoint.pt",
                  history=Path(work) / "history.jsonl", checkpoint_every=runtime.checkpoint_every,
+                 checkpoint_at_end=False,  # finetune records the finished run (result.json) at once
                  progress_desc=f"FT n={run['n']} c_pt={run['c_pt']} gamma_ft={run['gamma_ft']}")
     if opt.bn_stats == "ft_train":
         recompute_bn_stats(model, x, opt.batch_size, runtime)
