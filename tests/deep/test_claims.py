@@ -44,6 +44,19 @@ def test_knob_claim_numbers_report_ft_minus_probe_at_both_values():
     assert change == pytest.approx(0.05, abs=1e-9)
 
 
+def test_knob_claim_counts_diverged_runs_and_keeps_them():
+    df = table(lambda r: 0.80 - 0.05 * (r.alpha_rel > 1) + jitter(r), lambda r: 0.85)
+    df["diverged"] = (df["alpha_rel"] > 1) & (df["seed"] < 3) & (df["n"] == 10)
+    df.loc[df["diverged"], "test_acc"] = 0.0
+    out = claims.knob_check("t", "alpha_rel", "above", "n", better=True, cells=("dataset",))({"t": df})
+    assert "diverged runs (kept, scored at their final test accuracy): 3 of 24 with alpha_rel moved, 0 of 24" \
+        in out.numbers
+    assert out.effect < -0.05  # the diverged runs' zeros are in the effect, not dropped
+    clean = claims.knob_check("t", "alpha_rel", "above", "n", better=True, cells=("dataset",))(
+        {"t": df.assign(diverged=False)})
+    assert "no run diverged" in clean.numbers
+
+
 def test_knob_claim_without_a_probe_column_still_decides():
     df = table(lambda r: 0.80 + 0.05 * (r.alpha_rel > 1) + jitter(r), lambda r: 0.85).drop(columns="probe_test_acc")
     out = claims.knob_check("t", "alpha_rel", "above", "n", better=True, cells=("dataset",))({"t": df})

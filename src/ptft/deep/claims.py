@@ -56,10 +56,23 @@ def knob_check(table: str, knob: str, side: str, x: str, *, better: bool, cells=
         pooled = "".join(f" over {c} ∈ {{{', '.join(map(str, sorted(moved[c].unique())))}}}" for c in cells)
         numbers = (f"{metric}({knob} ∈ {{{levels}}}) − {metric}({knob} = {ref:g}){pooled}: {effect.describe()}; "
                    f"per {x} (paired): " + ", ".join(f"{k:g}: {v:+.3g}" for k, v in per_x.items())
-                   + _versus_probe(moved, base, metric, [x, *cells], knob, ref))
+                   + _versus_probe(moved, base, metric, [x, *cells], knob, ref) + _diverged(moved, base, knob))
         return Outcome.from_effect(effect, +1 if better else -1, numbers, len(moved) + len(base))
 
     return check
+
+
+def _diverged(moved, base, knob: str) -> str:
+    """The numbers' part on diverged runs: counted on each side, kept in the effect at the metric they ended with (a
+    knob value that makes training diverge must not read as a smaller effect by leaving its runs out); empty
+    without a `diverged` column."""
+    if "diverged" not in moved or "diverged" not in base:
+        return ""
+    counts = {side: int(df["diverged"].astype(bool).sum()) for side, df in (("moved", moved), ("reference", base))}
+    if not any(counts.values()):
+        return "; no run diverged"
+    return (f"; diverged runs (kept, scored at their final test accuracy): {counts['moved']} of {len(moved)} with "
+            f"{knob} moved, {counts['reference']} of {len(base)} at the reference — the effect is partly divergence")
 
 
 def _short(effect) -> str:
