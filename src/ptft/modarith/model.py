@@ -106,8 +106,9 @@ class Transformer(nn.Module):
 
     def features(self, tokens: torch.Tensor) -> torch.Tensor:
         """tokens (n, n_ctx) -> the residual stream at "=" (n, d_model): what the readout (and a probe) reads."""
-        table = (self.embed.weight[:, None] + self.pos_embed).flatten(0, 1)  # every first-block input, (vocab·n_ctx, d)
-        at = tokens * tokens.shape[1] + torch.arange(tokens.shape[1], device=tokens.device)  # rows of the table
+        # Every first-block input, (vocab·n_ctx, d), and the row of each token of each sequence.
+        table = (self.embed.weight[:, None] + self.pos_embed).flatten(0, 1)
+        at = tokens * tokens.shape[1] + torch.arange(tokens.shape[1], device=tokens.device)
 
         def lookup(W, positions):  # x[:, positions] @ W of the first block, from the table projected once
             return F.embedding(at[:, positions], table @ W)
