@@ -1,12 +1,21 @@
 """config/README.md, generated from the default config and the schemas (`python -m ptft config-doc`): every key
 with its value, what the schema accepts and its meaning, then the schemas' keys the default config leaves out."""
 
+import functools
 import json
 from pathlib import Path
 
 import yaml
 
-from ptft.config import read_schema, read_yaml
+from ptft.config import read_schema as _read_schema
+from ptft.config import read_yaml
+
+
+@functools.lru_cache(maxsize=None)
+def read_schema(path: Path) -> dict:
+    """A schema file as data, parsed once per process: the README walks ~300 keys through a handful of files (parsing
+    each file per key took seconds). Nothing here modifies what it returns."""
+    return _read_schema(path)
 
 
 def _deref(node: dict, schema_dir: Path, file: str) -> tuple[dict, str]:
@@ -16,7 +25,7 @@ def _deref(node: dict, schema_dir: Path, file: str) -> tuple[dict, str]:
     while isinstance(node, dict) and "$ref" in node:
         target, _, fragment = node["$ref"].partition("#")
         file = target or file
-        found = yaml.safe_load((schema_dir / file).read_text())
+        found = read_schema(schema_dir / file)
         for part in filter(None, fragment.split("/")):
             found = found[part]
         own = {k: v for k, v in node.items() if k != "$ref"}
