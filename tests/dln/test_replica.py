@@ -155,6 +155,7 @@ def test_single_task_matches_independent_fixed_point(alpha):
     np.testing.assert_allclose(ours["mse"], _independent_single_task(alpha, 0.01, 0.1, start), rtol=1e-6)
 
 
+@pytest.mark.slow  # a Monte-Carlo reference: ~12 CPU-s over the three cases
 @pytest.mark.parametrize("regime, task, alpha", [("IV", "full_overlap", 0.2), ("II", "no_overlap", 0.3),
                                                  ("I", "sparse_subset", 0.04)])
 def test_quadrature_agrees_with_monte_carlo(regime, task, alpha):
