@@ -126,7 +126,7 @@ def _flow(value) -> str:
 def describe(config_path: Path, schema_path: Path) -> str:
     """config/README.md: every key of the default config with its value, what the schema accepts and its comment;
     then every other key of the schemas: set inside a `{...}` value above, or optional (absent from the config)."""
-    schema = yaml.safe_load(Path(schema_path).read_text())
+    schema = read_schema(Path(schema_path))
     rows, stack = [], []
     for line in Path(config_path).read_text().splitlines():
         stripped = line.lstrip()

@@ -119,8 +119,7 @@ def fit(model, *, epoch_fn, optimizer, max_epochs: int, stop_loss: float, checkp
         bar.set_postfix(loss=f"{loss:.3g}")
         console.update(status["epoch"], loss=loss)
         end = done or status["epoch"] == max_epochs
-        if checkpoint is not None and (status["epoch"] % checkpoint_every == 0 and not end
-                                       or end and checkpoint_at_end):
+        if checkpoint is not None and (checkpoint_at_end if end else status["epoch"] % checkpoint_every == 0):
             status["wall_s"] = time.time() - start
             _save(checkpoint, model, optimizer, status)
     bar.close()

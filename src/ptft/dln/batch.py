@@ -20,10 +20,10 @@ log = logging.getLogger(__name__)
 SETTING = ["c_pt", "lambda_pt", "gamma_ft", "lr", "tol_train"]
 
 
-def gd_options(gd: dict, **overrides) -> GDOptions:
+def gd_options(gd: dict) -> GDOptions:
     """GDOptions from the config's `gd` block (keys GDOptions does not know, e.g. lr_rich, are dropped)."""
     known = {f.name for f in fields(GDOptions)}
-    return GDOptions(**{k: v for k, v in {**gd, **overrides}.items() if k in known})
+    return GDOptions(**{k: v for k, v in gd.items() if k in known})
 
 
 def _load(csv: Path) -> tuple | None:

@@ -197,7 +197,7 @@ def gradient_descent(X, y, state, *, lr=None, tol_train=None, options=GDOptions(
     n_runs = initial[0].shape[1]
     lr_all = np.broadcast_to(np.asarray(options.lr if lr is None else lr, dtype=np.float64), (n_runs,))
     tol_all = np.broadcast_to(np.asarray(options.tol_train if tol_train is None else tol_train, dtype=np.float64),
-                              (n_runs,))
+                              (n_runs,)).copy()  # writable: torch reads it
     y = np.asarray(y, dtype=np.float64)
 
     def as_t(a):
