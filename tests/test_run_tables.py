@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ptft import config, grid
@@ -62,6 +63,20 @@ def test_rich_runs_get_their_step_and_tight_tolerance():
     assert len(rich) and (rich["lr"] == 0.05).all() and (rich["tol_train"] == gd["tol_train_rich"]).all()
     lazy = runs.query("lambda_pt == 0")
     assert (lazy["lr"] == 0.5).all() and (lazy["tol_train"] == gd["tol_train"]).all()
+
+
+def test_the_continuation_step_is_lr_extended_under_the_same_cap():
+    """lr_extended: every run's continuation step is min(lr_extended, its stability cap), never a step the cap
+    forbids; null (the schema's default): each run's own lr."""
+    gd = {**DLN["gd"], "lr_extended": 4.0, "stable_step": 1.0}
+    runs = experiments.gd_run_table({**DLN, "gd": gd})
+    cap = experiments.stable_lr(np.full(len(runs), np.inf), n=(runs["alpha"] * DLN["dim"]).round(), dim=DLN["dim"],
+                                c_pt=runs["c_pt"], lambda_pt=runs["lambda_pt"], gamma_ft=runs["gamma_ft"],
+                                rho_ft=runs["rho_ft"], a_pt=DLN["a_pt"], stable_step=1.0)
+    np.testing.assert_allclose(runs["lr_extended"], np.minimum(4.0, cap))
+    assert (runs["lr_extended"] < 4.0).any() and (runs["lr_extended"] > runs["lr"]).any()
+    plain = experiments.gd_run_table({**DLN, "gd": {**gd, "lr_extended": None}})
+    np.testing.assert_array_equal(plain["lr_extended"], plain["lr"])
 
 
 def test_stable_step_caps_lr_where_gd_would_leave_the_flow():

@@ -64,3 +64,17 @@ def test_gd_settings_are_what_a_gd_job_reads():
     assert set(fig3) == set(single) | {"max_steps_extended"} and all(fig3[k] == gd[k] for k in fig3)
     assert batch.gd_options(fig3) == batch.gd_options(gd)
     assert experiments.GD_OPTION_KEYS == tuple(f.name for f in fields(GDOptions))
+
+
+def test_the_continuation_steps_at_lr_extended_to_the_limit_the_plain_step_reaches():
+    """Runs continued past max_steps at their `lr_extended` (the larger step of the tail, under the stability cap)
+    stop where the same runs continued at their own lr stop, in fewer steps: the tail's step moves time, not the
+    limit (measured at D = 200 in bench/README.md)."""
+    gd = {**GD, "max_steps_extended": 200_000}
+    plain = batch.run_task_batches(runs(), gd, argmin=False)
+    fast = batch.run_task_batches(runs().assign(lr_extended=3.0), gd, argmin=False)
+    assert plain["converged"].all() and fast["converged"].all()
+    continued = fast["extended"].to_numpy() & (fast["steps"] > GD["max_steps"]).to_numpy()
+    assert continued.any() and (fast.loc[continued, "lr_extended"] == 3.0).all()
+    assert (fast.loc[continued, "steps"] < plain.loc[continued, "steps"]).all()
+    np.testing.assert_allclose(fast["mse"], plain["mse"], rtol=0.02, atol=1e-7)

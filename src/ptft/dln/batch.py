@@ -73,7 +73,7 @@ def run_task_batches(runs: pd.DataFrame, gd: dict, *, argmin: bool, alpha_pt: fl
                      cache: Path | None = None, device="cpu") -> pd.DataFrame:
     """All runs of one task (same seed, ρ_ft, ω): one batched GD call per α (each run with its own lr and
     tol_train), then one for its runs still descending at gd.max_steps, continued up to gd.max_steps_extended steps
-    in all; rows keep `run_id`.
+    in all at each run's `lr_extended` (column of `runs`; absent: its `lr`); rows keep `run_id`.
 
     device: where the GD products run ("cpu" or a CUDA device; float64 either way, the same β to rounding).
     """
@@ -93,8 +93,9 @@ def run_task_batches(runs: pd.DataFrame, gd: dict, *, argmin: bool, alpha_pt: fl
         if extra and len(unfinished.index):
             log.info("task %s α=%g: %d runs capped at %d steps continue for up to %d more", first["task"], alpha,
                      len(unfinished.index), opts.max_steps, extra)
-            df, _ = _cached(cache, {**key, "max_steps_extended": opts.max_steps + extra},
-                            lambda: continue_task(df, unfinished, steps=extra, gd=opts, device=device))
+            step = (batch["lr_extended"] if "lr_extended" in batch else batch["lr"]).to_numpy(dtype=float)
+            df, _ = _cached(cache, {**key, "max_steps_extended": opts.max_steps + extra, "lr_extended": list(step)},
+                            lambda: continue_task(df, unfinished, steps=extra, lr=step, gd=opts, device=device))
         out.append(df.assign(run_id=batch["run_id"].to_numpy(), task=first["task"]))
     return pd.concat(out, ignore_index=True)
 

@@ -102,9 +102,12 @@ def gd_run_table(cfg: dict) -> pd.DataFrame:
         lr=rich.map({True: cfg["gd"]["lr_rich"], False: cfg["gd"]["lr"]}),
         tol_train=rich.map({True: cfg["gd"]["tol_train_rich"], False: cfg["gd"]["tol_train"]}),
     )
-    runs["lr"] = stable_lr(runs["lr"], n=(runs["alpha"] * cfg["dim"]).round(), dim=cfg["dim"], c_pt=runs["c_pt"],
-                           lambda_pt=runs["lambda_pt"], gamma_ft=runs["gamma_ft"], rho_ft=runs["rho_ft"],
-                           a_pt=cfg["a_pt"], stable_step=cfg["gd"]["stable_step"])
+    cap = dict(n=(runs["alpha"] * cfg["dim"]).round(), dim=cfg["dim"], c_pt=runs["c_pt"], lambda_pt=runs["lambda_pt"],
+               gamma_ft=runs["gamma_ft"], rho_ft=runs["rho_ft"], a_pt=cfg["a_pt"], stable_step=cfg["gd"]["stable_step"])
+    runs["lr"] = stable_lr(runs["lr"], **cap)
+    # The step of the continuation (runs still descending at max_steps), under the same cap; null: the run's own lr.
+    extended = cfg["gd"].get("lr_extended")
+    runs["lr_extended"] = runs["lr"] if extended is None else stable_lr(np.full(len(runs), float(extended)), **cap)
     return _with_ids(runs, ["pt"])
 
 

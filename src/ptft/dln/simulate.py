@@ -144,14 +144,17 @@ def finetune_task(
             "batch_size": len(c),
             "extended": False,
             "extension_wall_s": 0.0,
+            "lr_extended": np.nan,  # the continuation's step, for runs continued past the cap (continue_task)
             **extra,
         }
     )
     return table, Unfinished.of(res, ft_state)
 
 
-def continue_task(rows: pd.DataFrame, unfinished: Unfinished, *, steps: int, gd=GDOptions(), device="cpu"):
+def continue_task(rows: pd.DataFrame, unfinished: Unfinished, *, steps: int, lr=None, gd=GDOptions(), device="cpu"):
     """Continue the Unfinished runs of one finetune_task batch for up to `steps` more GD updates, from their state.
+
+    lr: the continuation's step per row of `rows` (None: each run's own `lr`), recorded in column `lr_extended`.
 
     rows: that batch's table (row i = column i of the batch). The data are drawn again from the task's streams
     (the same X, y); the stopping rule is gd's, its tol_rel count restarting at the cap (so a run may stop at most
@@ -168,8 +171,9 @@ def continue_task(rows: pd.DataFrame, unfinished: Unfinished, *, steps: int, gd=
                            omega=float(first["omega"]), seed=int(first["seed"]), a_pt=float(first["a_pt"]))
     X, y = tasks.training_data(task.beta_ft, round(float(first["alpha"]) * int(first["dim"])), int(first["seed"]),
                                "ft_train_x")
+    step = rows["lr"].to_numpy(dtype=np.float64) if lr is None else np.broadcast_to(np.asarray(lr, float), len(rows))
     start = time.perf_counter()
-    res = gradient_descent(X, y, unfinished.state, lr=rows["lr"].to_numpy(dtype=np.float64)[i],
+    res = gradient_descent(X, y, unfinished.state, lr=step[i],
                            tol_train=_per_run(rows, "tol_train", gd.tol_train)[i],
                            options=replace(gd, max_steps=steps), device=device)
     wall = time.perf_counter() - start
@@ -179,7 +183,7 @@ def continue_task(rows: pd.DataFrame, unfinished: Unfinished, *, steps: int, gd=
     rows.loc[i, "converged"], rows.loc[i, "diverged"] = res.converged, res.diverged
     rows.loc[i, "capped"] = ~(res.converged | res.diverged)
     rows.loc[i, "drift"] = conservation_drift(unfinished.initial, res.state)
-    rows.loc[i, "extended"], rows.loc[i, "extension_wall_s"] = True, wall
+    rows.loc[i, "extended"], rows.loc[i, "extension_wall_s"], rows.loc[i, "lr_extended"] = True, wall, step[i]
     still = Unfinished(i, unfinished.initial, res.state).subset(~(res.converged | res.diverged))
     return rows, still
 
