@@ -18,7 +18,8 @@ from ptft.dln.minimiser import minimise_task
 GD_CLAIMS = ["dln_gd_reaches_theorem_4_1", "dln_gd_reaches_theorem_4_1_rich"]
 REPLICA_CLAIM = "dln_minimiser_agrees_with_replica"
 # Figure 3c/f-like: c_pt = 1e-3, λ from rich to lazy, ω = 1, at D = 60 (6 nonzero FT coordinates) and two α. The
-# budgets are small (5,000 steps, then 20,000 in all), so rich runs at α = 0.5 stay capped, as in the default run.
+# budgets are small (5,000 steps, then 20,000 in all, at the runs' own step), so rich runs at α = 0.5 stay capped and
+# the claims judge capped runs too (the default run's continuation, at `lr_extended`, ends every run).
 CFG = {
     "dim": 60, "seeds": [0, 1, 2], "alpha": [0.2, 0.5], "rho_pt": 0.1, "a_pt": 1.0, "pt": "oracle", "min_support": 5,
     "panels": {"c": {"c_pt": [1e-3], "lambda_pt": [-0.99999, -0.99, 0.0, 0.99], "gamma_ft": [0.0], "rho_ft": [0.1],
