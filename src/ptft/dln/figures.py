@@ -163,7 +163,8 @@ def phase_figure(table: pd.DataFrame, cfg: dict):
         xs, ys = np.unique(sub["x"]), np.unique(sub["y"])
         for ax, (q, (title, lim, cmap)) in zip(row, quantities.items()):
             z = sub.pivot_table(index="y", columns="x", values=q).to_numpy()
-            mesh = ax.pcolormesh(xs, ys, z, vmin=lim[0], vmax=lim[1], cmap=cmap, shading="auto")
+            # rasterized: 9 meshes of num² quads as PDF vectors took ~9 s to write; as images, well under 1 s
+            mesh = ax.pcolormesh(xs, ys, z, vmin=lim[0], vmax=lim[1], cmap=cmap, shading="auto", rasterized=True)
             fig.colorbar(mesh, ax=ax)
             ax.set(xlabel=plotting.label(sub["x_name"].iloc[0]), ylabel=plotting.label(sub["y_name"].iloc[0]))
             ax.set_title(f"{title} · {fixed_text(plane, cfg)}", fontsize=8)
