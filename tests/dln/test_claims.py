@@ -2,11 +2,13 @@
 run included: the capped runs are counted and judged, each λ stratum has its own claim, and no verdict moves with the
 floor GD_FLOOR 10× smaller or larger."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from ptft import scorecard
+from ptft import arms, config, scorecard
 from ptft.arms import CLAIMS
 from ptft.dln import claims as dln_claims
 from ptft.dln import experiments
@@ -14,6 +16,7 @@ from ptft.dln.analysis import replica_curves
 from ptft.dln.analysis import finite_size_table
 from ptft.dln.batch import run_task_batches
 from ptft.dln.minimiser import minimise_task
+from ptft.stats import PASS
 
 GD_CLAIMS = ["dln_gd_reaches_theorem_4_1", "dln_gd_reaches_theorem_4_1_rich"]
 REPLICA_CLAIM = "dln_minimiser_agrees_with_replica"
@@ -86,3 +89,26 @@ def test_verdicts_do_not_move_with_the_floor(tables, monkeypatch, factor):
     after = card(tables).loc[claims, "verdict"]
     assert after.to_dict() == before.to_dict(), card(tables).loc[claims, "numbers"].to_dict()
     assert np.isin(before, list(scorecard.VERDICTS)).all()
+
+
+@pytest.mark.slow
+def test_the_default_rich_runs_converge_and_their_verdict_holds_at_every_floor(monkeypatch):
+    """The default config's own GD protocol on the runs that used to stop at the step cap: the rich settings
+    (λ_pt = −0.99999, −0.99; c_pt = 1e-3, γ_ft = 0, ω = 1) at the largest α, 3 seeds, D = 200. Continued at
+    `lr_extended`, every run converges inside the second budget, and the rich claim, every run included, PASSes
+    with the floor at GD_FLOOR and 10× either way (the whole default run: bench/README.md)."""
+    root = Path(__file__).resolve().parents[2]
+    cfg = arms.validate(config.load(root / "config/config.yaml"), root)["dln"]
+    runs = experiments.gd_run_table(cfg)
+    runs = runs[(runs["lambda_pt"] < dln_claims.RICH_LAMBDA) & (runs["omega"] == 1.0) & (runs["rho_ft"] == 0.1)
+                & (runs["alpha"] == max(cfg["alpha"]))]
+    assert runs["seed"].nunique() == 3 and len(runs) == 6
+    sims = pd.concat([run_task_batches(rows, cfg["gd"], argmin=True) for _, rows in runs.groupby("task")],
+                     ignore_index=True)
+    assert not sims["capped"].any() and sims["converged"].all(), sims[["lambda_pt", "alpha", "seed", "steps"]]
+    assert (sims["steps"] > cfg["gd"]["max_steps"]).any()  # the continuation is what ends them
+    floor = dln_claims.GD_FLOOR
+    for factor in (0.1, 1.0, 10.0):
+        monkeypatch.setattr(dln_claims, "GD_FLOOR", floor * factor)
+        outcome = dln_claims.gd_reaches_minimiser_rich({"dln_simulations": sims})
+        assert outcome.verdict == PASS, (factor, outcome.numbers)
