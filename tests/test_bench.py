@@ -24,3 +24,21 @@ def test_bench_script_runs(script):
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
     assert out.stdout.strip()
+
+
+@pytest.mark.workflow
+def test_scorecard_diff_names_moved_verdicts_and_leaves_out_claims_not_run(tmp_path):
+    """bench/scorecard_diff.py on two made-up scorecards: a claim whose verdict moved is named, the change of its
+    effect printed, and a claim NOT RUN in one of them is left out and counted."""
+    cols = "claim_id,verdict,verdict_holm,effect,ci_low,ci_high\n"
+    (tmp_path / "a.csv").write_text(cols + "c1,PASS,PASS,0.10,0.02,0.18\nc2,PASS,PASS,1.0,0.5,1.5\n"
+                                           "c3,NOT RUN,NOT RUN,,,\n")
+    (tmp_path / "b.csv").write_text(cols + "c1,INCONCLUSIVE,INCONCLUSIVE,0.04,-0.01,0.09\nc2,PASS,PASS,1.0,0.5,1.5\n"
+                                           "c3,PASS,PASS,0.3,0.1,0.5\n")
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "scorecard_diff.py"), "a.csv", "b.csv"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "2 claims run in both; verdicts that moved: c1;" in out.stdout
+    assert "largest change of an effect: 0.06" in out.stdout
+    assert out.stdout.rstrip().endswith("missing from one): 1")
+    assert "-0.0600" in out.stdout  # c1's change, B − A
