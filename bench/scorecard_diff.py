@@ -11,9 +11,7 @@ import argparse
 
 import pandas as pd
 
-
-def _interval(row) -> str:
-    return f"{row.effect:+.4g} [{row.ci_low:+.4g}, {row.ci_high:+.4g}]"
+from ptft.report import interval
 
 
 def diff(a: pd.DataFrame, b: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
@@ -23,7 +21,7 @@ def diff(a: pd.DataFrame, b: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     left_out = sorted((set(a.index) | set(b.index)) - set(both))
     rows = [{"claim_id": c, "verdict A": a.at[c, "verdict"], "verdict B": b.at[c, "verdict"],
              "Holm A": a.at[c, "verdict_holm"], "Holm B": b.at[c, "verdict_holm"],
-             "effect A": _interval(a.loc[c]), "effect B": _interval(b.loc[c]),
+             "effect A": interval(a.loc[c], 4), "effect B": interval(b.loc[c], 4),
              "change": b.at[c, "effect"] - a.at[c, "effect"]} for c in both]
     return pd.DataFrame(rows).set_index("claim_id"), left_out
 

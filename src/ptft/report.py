@@ -35,11 +35,12 @@ def _link(path: str, text: str) -> str:
     return f"<a href=\"javascript:app.showResultInfo('{quote(path, safe='')}')\">{html.escape(text)}</a>"
 
 
-def _interval(r) -> str:
+def interval(r, digits: int = 3) -> str:
+    """A scorecard row's effect with its 95% interval, `digits` significant digits ("–" where not run)."""
     if pd.isna(r.effect):
         return "–"
-    ci = "" if pd.isna(r.ci_low) else f" [{r.ci_low:+.3g}, {r.ci_high:+.3g}]"
-    return f"{r.effect:+.3g}{ci}"
+    ci = "" if pd.isna(r.ci_low) else f" [{r.ci_low:+.{digits}g}, {r.ci_high:+.{digits}g}]"
+    return f"{r.effect:+.{digits}g}{ci}"
 
 
 # Widen the report's description column for the table (it is a narrow prose column beside the rule graph), let the
@@ -69,7 +70,7 @@ def landing(card: pd.DataFrame, links: dict) -> str:
         rows.append(
             f"<tr id='landing-{r.claim_id}'><td>{html.escape(r.claim_id)}</td><td>{html.escape(r.kind)}</td>"
             f"<td style='background-color:{colour}'><b>{r.verdict_holm}</b></td>"
-            f"<td>{_interval(r)}</td><td class='c'>{html.escape(str(r.unit))}</td><td>{r.n_seeds}</td>"
+            f"<td>{interval(r)}</td><td class='c'>{html.escape(str(r.unit))}</td><td>{r.n_seeds}</td>"
             f"<td>{'–' if pd.isna(r.p_holm) else f'{r.p_holm:.2g}'}</td><td class='c'>{items or '–'}</td></tr>")
     legend = " ".join(f"<span style='background-color:{COLOURS[v]};padding:0 4px'>{v}</span>" for v in VERDICTS)
     head = "".join(f"<th>{h}</th>" for h in ("claim", "kind", "verdict (Holm)", "effect [95% CI]", "unit", "seeds",
