@@ -92,6 +92,33 @@ def test_finetune_reports_the_held_out_count(data, tmp_path):
     assert row["n_test"] == 8 + 2 * 12 - 16 and 0.0 <= row["probe_test_acc"] <= 1.0
 
 
+def test_ensd_of_an_ft_start_is_computed_once_per_start_and_equals_a_fresh_one(data, tmp_path, monkeypatch):
+    """Runs that differ in n only share their FT start: its ENSD activations are computed once and are those of the
+    start itself (the pre-FT side of every ENSD row equals the start's own participation ratio)."""
+    torch.set_num_threads(1)
+    pt_opt = train.Optim(lr=0.01, momentum=0.9, batch_size=32, max_epochs=1, stop_loss=1e-3)
+    model, metrics = train.pretrain(data, seed=3, alpha_rel=1.0, c_pt=1.0, stem="imagenet", relative_prefixes=[],
+                                    opt=pt_opt, max_images=32, runtime=CPU, workdir=tmp_path / "pt")
+    train.save_pretrained(tmp_path / "model.pt", model, metrics)
+    calls = []
+    real = train.activations
+    monkeypatch.setattr(train, "activations", lambda m, x, layers: calls.append(list(layers)) or real(m, x, layers))
+    ft_opt = train.Optim(lr=0.01, momentum=0.9, batch_size=32, max_epochs=1, stop_loss=1e-4)
+    runs = [{"ft_id": f"{c}-{n}", "c_pt": c, "gamma_ft": 1.0, "n": n} for c in (1.0, 2.0) for n in (8, 16)]
+    _, ensd = train.finetune(data, tmp_path / "model.pt", runs, seed=3, stem="imagenet", opt=ft_opt,
+                             policies=POLICIES, ensd=ENSD, runtime=CPU, workdir=tmp_path / "ft")
+    # ENSD: 2 starts + 4 fine-tuned models; the probe's avgpool features: the evaluation images + 2 sizes of n.
+    assert sum(c == ENSD["layers"] for c in calls) == 2 + 4
+    probe_x = train.to_input(train._ensd_images(data, tasks.label_split(10, 3), 3, ENSD, None), CPU)
+    pt_model = train.init_from(train._network(data, "imagenet", 3), tmp_path / "model.pt")
+    for c in (1.0, 2.0):
+        start = real(train.ft_start(pt_model, {"c_pt": c, "gamma_ft": 1.0}, policies=POLICIES, seed=3), probe_x,
+                     ENSD["layers"])
+        for row in (r for r in ensd if r["ft_id"].startswith(f"{c}-")):
+            assert row["pr_pre"] == pytest.approx(float(train.ensd_terms(start[row["layer"]],
+                                                                         start[row["layer"]])["pr_pre"]), rel=1e-6)
+
+
 def test_minibatches_never_leave_a_single_image():
     sizes = [len(b) for b in train.batches(torch.arange(129), 128)]
     assert sizes == [129]

@@ -243,7 +243,11 @@ def _finetune_one(data: dict, pt_model, task: dict, run: dict, *, seed: int, opt
     """One FT run from the PT model: {row: test metrics, ensd: one record per layer}."""
     x_test, y_test = task["test"]
     model = ft_start(pt_model, run, policies=policies, seed=seed)
-    pre = activations(model, task["probe"], task["layers"])
+    # The FT start depends on the run's (c_pt, gamma_ft) alone, not on n: its ENSD activations once per start.
+    start = ("ensd_start", run["c_pt"], run["gamma_ft"])
+    if start not in task:
+        task[start] = activations(model, task["probe"], task["layers"])
+    pre = task[start]
     x, y = _ft_train(data, task, run["n"], seed)
     epoch_fn = make_epoch_fn(x, y, batch_size=min(len(x), opt.batch_size), seed=seed,
                              purpose=f"vision_ft_order/n{run['n']}", runtime=runtime)
