@@ -28,27 +28,51 @@ class Attention(nn.Module):
         self.W_V = _normal((d_model, d_model), std, generator)
         self.W_O = _normal((d_model, d_model), std, generator)
 
-    def forward(self, x: torch.Tensor, last_only: bool, project=None) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, last_only: bool, table=None) -> torch.Tensor:
         """x (n, ctx, d) -> (n, q, d) with q = 1 if `last_only` (only the "=" position is read out) else ctx.
 
-        project(W, positions) -> x[:, positions] @ W (n, len(positions), d): the query, key and value maps. The
-        first block passes one that looks them up in the projected (token, position) table (Transformer.features).
+        table: the first block's `Table` (Transformer.features), whose rows x is made of: the query-key products and
+        the values are then looked up in it rather than computed per sequence (the same values up to rounding).
         """
         n, ctx, d = x.shape
         h = self.n_heads
-        if project is None:
-            def project(W, positions):
-                return x[:, positions] @ W
         q_at = slice(ctx - 1, ctx) if last_only else slice(None)
-        q = project(self.W_Q, q_at).view(n, -1, 1, h, d // h)  # (n, q, 1, h, d_head)
-        k = project(self.W_K, slice(None)).view(n, 1, ctx, h, d // h)
-        v = project(self.W_V, slice(None)).view(n, 1, ctx, h, d // h)
-        # Sequences of 4 tokens: broadcast products beat ~10⁴ matrix products of 1 × 16 per batch.
-        scores = (q * k).sum(-1) / math.sqrt(d // h)  # (n, q, ctx, h)
+        if table is None:
+            q = (x[:, q_at] @ self.W_Q).view(n, -1, 1, h, d // h)  # (n, q, 1, h, d_head)
+            k = (x @ self.W_K).view(n, 1, ctx, h, d // h)
+            # Sequences of 4 tokens: broadcast products beat ~10⁴ matrix products of 1 × 16 per batch.
+            scores = (q * k).sum(-1)  # (n, q, ctx, h)
+            v = x @ self.W_V
+        else:
+            scores = table.scores(self.W_Q, self.W_K, q_at, h)
+            v = table.project(self.W_V, slice(None))
+        scores = scores / math.sqrt(d // h)
+        v = v.view(n, 1, ctx, h, d // h)
         # Causal mask aligned on the last position: query i may see keys 0..(ctx − q + i).
-        mask = torch.ones(q.shape[1], ctx, dtype=torch.bool, device=x.device).tril(ctx - q.shape[1])
+        mask = torch.ones(scores.shape[1], ctx, dtype=torch.bool, device=x.device).tril(ctx - scores.shape[1])
         att = scores.masked_fill(~mask[:, :, None], float("-inf")).softmax(2)
-        return (att[..., None] * v).sum(2).reshape(n, q.shape[1], d) @ self.W_O
+        return (att[..., None] * v).sum(2).reshape(n, scores.shape[1], d) @ self.W_O
+
+
+class Table:
+    """The first block's input as a lookup table: x[i, j] = rows[at[i, j]], one of R = vocab · n_ctx vectors (token
+    embedding + position embedding), so every map of x is computed on the R rows once and looked up per sequence."""
+
+    def __init__(self, rows: torch.Tensor, at: torch.Tensor):
+        self.rows, self.at = rows, at  # (R, d), (n, ctx) row index of each token of each sequence
+
+    def project(self, W: torch.Tensor, positions) -> torch.Tensor:
+        """x[:, positions] @ W, (n, len(positions), d)."""
+        return F.embedding(self.at[:, positions], self.rows @ W)
+
+    def scores(self, W_Q: torch.Tensor, W_K: torch.Tensor, positions, n_heads: int) -> torch.Tensor:
+        """Per head, query (at `positions`) · key (at every position), (n, q, ctx, h): the product of every pair of
+        rows once, (R, R, h), looked up per (query, key) pair of each sequence."""
+        R, d = self.rows.shape
+        q = (self.rows @ W_Q).view(R, n_heads, d // n_heads)
+        k = (self.rows @ W_K).view(R, n_heads, d // n_heads)
+        pairs = torch.einsum("ahd,bhd->abh", q, k).flatten(0, 1)
+        return F.embedding(self.at[:, positions, None] * R + self.at[:, None, :], pairs)
 
 
 class MLP(nn.Module):
@@ -71,8 +95,8 @@ class Block(nn.Module):
         self.attn = Attention(d_model, n_heads, generator)
         self.mlp = MLP(d_model, d_mlp, generator)
 
-    def forward(self, x: torch.Tensor, last_only: bool, project=None) -> torch.Tensor:
-        x = (x[:, -1:] if last_only else x) + self.attn(x, last_only, project)
+    def forward(self, x: torch.Tensor, last_only: bool, table=None) -> torch.Tensor:
+        x = (x[:, -1:] if last_only else x) + self.attn(x, last_only, table)
         return x + self.mlp(x)
 
 
@@ -81,9 +105,10 @@ class Transformer(nn.Module):
 
     The last block computes only the last position: with causal attention nothing else reaches the readout,
     so this is exact and saves most of the compute of a 4-token sequence. The first block's input is
-    embed[token] + pos_embed[position], one of vocab × n_ctx vectors: its query, key and value maps are applied to
-    that table and looked up per sequence (the same values up to rounding; at p = 23 with ~1000 sequences a step
-    then costs ~half the multiply-adds).
+    embed[token] + pos_embed[position], one of vocab × n_ctx vectors (`Table`): its value map and the query-key
+    products of every pair of rows are applied to that table and looked up per sequence (the same values up to
+    rounding; at p = 23 with ~1000 sequences a step then costs ~half the multiply-adds, and the scores' lookup
+    ~10% less time than their per-sequence products, bench/README.md).
     """
 
     def __init__(self, *, vocab: int, n_out: int, n_ctx: int, d_model: int, n_heads: int, d_mlp: int,
@@ -107,15 +132,11 @@ class Transformer(nn.Module):
     def features(self, tokens: torch.Tensor) -> torch.Tensor:
         """tokens (n, n_ctx) -> the residual stream at "=" (n, d_model): what the readout (and a probe) reads."""
         # Every first-block input, (vocab·n_ctx, d), and the row of each token of each sequence.
-        table = (self.embed.weight[:, None] + self.pos_embed).flatten(0, 1)
-        at = tokens * tokens.shape[1] + torch.arange(tokens.shape[1], device=tokens.device)
-
-        def lookup(W, positions):  # x[:, positions] @ W of the first block, from the table projected once
-            return F.embedding(at[:, positions], table @ W)
-
-        x = F.embedding(at, table)
+        rows = (self.embed.weight[:, None] + self.pos_embed).flatten(0, 1)
+        table = Table(rows, tokens * tokens.shape[1] + torch.arange(tokens.shape[1], device=tokens.device))
+        x = F.embedding(table.at, rows)
         for i, block in enumerate(self.blocks):
-            x = block(x, last_only=i == len(self.blocks) - 1, project=lookup if i == 0 else None)
+            x = block(x, last_only=i == len(self.blocks) - 1, table=table if i == 0 else None)
         return x[:, -1]
 
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
