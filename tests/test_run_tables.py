@@ -100,6 +100,22 @@ def test_replica_alpha_contains_the_gd_alphas():
     assert set(DLN["alpha"]) <= set(alphas) and alphas == sorted(alphas)
 
 
+def test_replica_curves_shared_between_groups_are_solved_once():
+    """Figure 3 panels share settings with each other and with Figure 4: each distinct curve is in exactly one
+    replica_curves job, and merging the solved curves back onto the groups gives every group all its curves."""
+    table = experiments.replica_table(DLN)
+    parts = experiments.replica_parts(table)
+    assert not parts.duplicated(experiments.CURVE_KEYS).any()
+    assert len(parts) == len(table[experiments.CURVE_KEYS].drop_duplicates()) < len(table)
+    assert set(parts["part"]) == {f"part{i}" for i in range(experiments.REPLICA_JOBS)}
+    solved = parts.drop(columns="part").assign(mse=range(len(parts)))  # a stand-in curve value per setting
+    shown = solved.merge(table, on=experiments.CURVE_KEYS)
+    assert len(shown) == len(table)
+    assert shown.groupby(["group"]).size().to_dict() == table.groupby("group").size().to_dict()
+    fig4 = table.query("group == 'fig4'")
+    assert set(fig4["c_pt"]) == {DLN["replica"]["figure4_c_pt"]} and len(fig4) == 15  # 5 regimes × 3 task types
+
+
 def test_single_task_table():
     runs = experiments.single_task_table(DLN)
     s = DLN["single_task"]

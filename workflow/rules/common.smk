@@ -6,7 +6,6 @@ import ptft.config
 import ptft.provenance
 from ptft.report import ids
 from ptft.dln import experiments as dln_exp
-from ptft.dln.regimes import REGIMES, TASK_TYPES
 from ptft.modarith import runs as modarith_runs
 from ptft.vision import runs as vision_runs
 
@@ -43,11 +42,8 @@ DLN_MINIMISER = dln_exp.minimiser_run_table(DLN)
 # Replica curves (replica.smk): one per (group, setting), each at every α; every reader of replica.csv checks it
 # holds exactly these rows (REPLICA_KEYS), the single-task curves one per (c_pt, α).
 REPLICA = DLN["replica"]
-FIG4_REGIMES = {
-    name: {**r, "c_pt": REPLICA.get("figure4_c_pt", r["c_pt"])}
-    for name, r in REGIMES.items()
-}
-REPLICA_SETTINGS = dln_exp.replica_table(DLN, FIG4_REGIMES, TASK_TYPES)
+REPLICA_SETTINGS = dln_exp.replica_table(DLN)
+REPLICA_PARTS = dln_exp.replica_parts(REPLICA_SETTINGS)  # each distinct curve once, in replica_curves jobs
 REPLICA_ALPHA = dln_exp.replica_alpha(DLN)
 REPLICA_KEYS = dln_exp.curve_keys(REPLICA_SETTINGS, REPLICA_ALPHA, dln_exp.REPLICA_KEY)
 SINGLE_ALPHA = sorted(set(REPLICA_ALPHA) | set(DLN["single_task"]["alpha"]))
@@ -92,11 +88,10 @@ def get_dln_single_task_runs(wildcards):
     return DLN_SINGLE[DLN_SINGLE["seed"] == int(wildcards.seed)].to_dict("records")
 
 
-def get_replica_settings(wildcards):
-    """The replica curves of one group (a replica_curves job), as records."""
-    return REPLICA_SETTINGS[REPLICA_SETTINGS["group"] == wildcards.group].to_dict(
-        "records"
-    )
+def get_replica_curves(wildcards):
+    """The distinct replica curves of one replica_curves job, as records (their CURVE_KEYS)."""
+    part = REPLICA_PARTS[REPLICA_PARTS["part"] == wildcards.part]
+    return part.drop(columns="part").to_dict("records")
 
 
 # The deep arms' experiment designs (ptft.deep.design): one row per PT run (pt_id, pt_job) and per FT run (ft_id,

@@ -1,5 +1,6 @@
-# Replica theory (Proposition 4.2): Figure 3 lines, Figure 4, the agreement and regime tables. The curves to compute
-# (REPLICA_SETTINGS × REPLICA_ALPHA, the rows REPLICA_KEYS) are defined in common.smk; dln.smk reads replica.csv too.
+# Replica theory (Proposition 4.2): Figure 3 lines, Figure 4, the agreement and regime tables. The curves to show
+# (REPLICA_SETTINGS × REPLICA_ALPHA, the rows REPLICA_KEYS) are defined in common.smk, each distinct one solved once
+# (REPLICA_PARTS) and given to every group that shows it by replica_collect; dln.smk reads replica.csv too.
 
 
 localrules:
@@ -19,14 +20,14 @@ if "dln" in config["arms"]:
 
 rule replica_curves:
     output:
-        "results/dln/replica/{group}.csv",
+        "results/dln/replica/{part}.csv",
     log:
-        "logs/dln/replica/{group}.log",
+        "logs/dln/replica/{part}.log",
     conda:
         ENV
     threads: 1
     params:
-        settings=get_replica_settings,
+        settings=get_replica_curves,
         alpha=REPLICA_ALPHA,
         solver=REPLICA_SOLVER,
     script:
@@ -36,8 +37,8 @@ rule replica_curves:
 rule replica_collect:
     input:
         expand(
-            "results/dln/replica/{group}.csv",
-            group=sorted(set(REPLICA_SETTINGS["group"])),
+            "results/dln/replica/{part}.csv",
+            part=sorted(set(REPLICA_PARTS["part"])),
         ),
     output:
         "results/dln/replica.csv",
@@ -46,6 +47,7 @@ rule replica_collect:
     conda:
         ENV
     params:
+        settings=REPLICA_SETTINGS.to_dict("records"),
         replica_keys=ids(REPLICA_KEYS),
     script:
         "../scripts/replica_collect.py"

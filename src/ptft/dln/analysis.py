@@ -5,12 +5,11 @@ import logging
 import numpy as np
 import pandas as pd
 
-from ptft.dln.experiments import PANEL_KEYS
+from ptft.dln.experiments import CURVE_KEYS, PANEL_KEYS
 from ptft.dln.replica import generalization_error, single_task_error
 from ptft.stats import mean_ci
 
 log = logging.getLogger(__name__)
-CURVE_KEYS = PANEL_KEYS + ["rho_pt", "a_pt"]
 FINITE_SIZE_KEY = PANEL_KEYS + ["alpha", "dim"]
 
 

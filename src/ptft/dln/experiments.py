@@ -8,11 +8,17 @@ import numpy as np
 import pandas as pd
 
 from ptft import grid
+from ptft.dln.regimes import REGIMES, TASK_TYPES
 from ptft.dln.theory import sqrt_k_ft
 
 KNOBS = ["c_pt", "lambda_pt", "gamma_ft"]
 TASK = ["rho_ft", "omega", "seed"]
 PANEL_KEYS = KNOBS + ["rho_ft", "omega"]
+# What a replica curve is a function of (besides α): one solve per distinct value, whichever groups show it.
+CURVE_KEYS = PANEL_KEYS + ["rho_pt", "a_pt"]
+# replica_curves jobs the distinct curves are dealt into [ours]: a job's start-up (≈ 2 s) stays small beside its
+# curves (≈ 1.5 s each at 50 α by quadrature), and 2 cores share 4 jobs.
+REPLICA_JOBS = 4
 # A row of the replica tables: its curve (group and setting) and α; Figure 4's curves are named by regime and task.
 REPLICA_KEY = ["group", *PANEL_KEYS, "alpha"]
 REGIME_CURVE_KEY = ["regime", "task_type", "alpha"]
@@ -147,10 +153,19 @@ def curve_keys(settings: pd.DataFrame, alpha, key) -> list[tuple]:
     return [(*row, float(a)) for row in settings[key[:-1]].itertuples(index=False, name=None) for a in alpha]
 
 
-def replica_table(cfg: dict, regimes: dict, task_types: dict) -> pd.DataFrame:
-    """Replica curves to compute: one row per (group, setting, task type); `group` is a Figure 3 panel or fig4."""
+def replica_table(cfg: dict) -> pd.DataFrame:
+    """Replica curves to show: one row per (group, setting, task type); `group` is a Figure 3 panel or fig4 (the
+    four regimes of ptft.dln.regimes at c_pt = replica.figure4_c_pt, on each task type)."""
     panels = panel_table(cfg).drop(columns=["hue", "style"]).rename(columns={"panel": "group"})
-    fig4 = pd.DataFrame([{**r, **t, "regime": rn, "task_type": tn, "group": "fig4"}
-                         for rn, r in regimes.items() for tn, t in task_types.items()])
+    c_pt = cfg["replica"].get("figure4_c_pt")
+    fig4 = pd.DataFrame([{**r, "c_pt": r["c_pt"] if c_pt is None else c_pt, **t, "regime": rn, "task_type": tn,
+                          "group": "fig4"} for rn, r in REGIMES.items() for tn, t in TASK_TYPES.items()])
     table = pd.concat([panels, fig4], ignore_index=True).assign(rho_pt=cfg["rho_pt"], a_pt=cfg["a_pt"])
     return table
+
+
+def replica_parts(table: pd.DataFrame, jobs: int = REPLICA_JOBS) -> pd.DataFrame:
+    """Each distinct curve of a replica table once (CURVE_KEYS: a setting shared by Figure 3 panels and Figure 4 is
+    solved once), with `part`, the replica_curves job that solves it (dealt round robin)."""
+    curves = table[CURVE_KEYS].drop_duplicates(ignore_index=True)
+    return curves.assign(part=[f"part{i % jobs}" for i in range(len(curves))])

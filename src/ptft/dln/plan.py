@@ -40,11 +40,10 @@ def rows(cfg: dict, u: dict) -> list[dict]:
         # float64 where float32 does not serve): at most 8·(2.5·N·D + 2·N²) bytes.
         out.append(row("dln", "dln_minimiser", overhead + per_seed, mem_bytes=8.0 * float(
             (2.5 * n * points["dim"] + 2 * n**2).max()), note="Theorem 4.1 minimiser, one job per seed"))
-    curves = len(ex.panel_table(cfg)[ex.PANEL_KEYS].drop_duplicates()) + 15  # + Figure 4's 5 settings × 3 tasks
-    groups = len(cfg["panels"]) + 1  # one replica job per Figure 3 panel, and Figure 4's
+    parts = ex.replica_parts(ex.replica_table(cfg))  # each distinct curve once
     per_curve = d["replica_s_per_point"] * len(ex.replica_alpha(cfg))
-    out.append(row("dln", "replica_curves", [overhead + per_curve * curves / groups] * groups,
-                     note=f"{curves} curves × {len(ex.replica_alpha(cfg))} α by quadrature"))
+    out.append(row("dln", "replica_curves", overhead + per_curve * parts.groupby("part").size(),
+                   note=f"{len(parts)} distinct curves × {len(ex.replica_alpha(cfg))} α by quadrature"))
     cpu_step_s = step_seconds("cpu")
     if len(cpu_step_s) and bound_steps * float(cpu_step_s.max()) > 24 * 3600:
         out[0]["note"] += (f"; on CPUs: {float(cpu_step_s.sum()) * typical / 3600:.3g} CPU-h typical, longest job "
