@@ -25,7 +25,7 @@ ENV = "../../environment.yml"
 wildcard_constraints:
     task=r"rho_ft=[0-9.e+-]+_omega=[0-9.e+-]+_seed=[0-9]+",
     seed=r"[0-9]+",
-    group=r"[a-z0-9_]+",
+    part=r"part[0-9]+",
     dataset=r"[a-z0-9_]+",
     sweep=r"[a-z_]+",
     ext=r"pdf|png",
@@ -43,7 +43,8 @@ DLN_MINIMISER = dln_exp.minimiser_run_table(DLN)
 # holds exactly these rows (REPLICA_KEYS), the single-task curves one per (c_pt, α).
 REPLICA = DLN["replica"]
 REPLICA_SETTINGS = dln_exp.replica_table(DLN)
-REPLICA_PARTS = dln_exp.replica_parts(REPLICA_SETTINGS)  # each distinct curve once, in replica_curves jobs
+# Each distinct curve once, in replica_curves jobs (`part`).
+REPLICA_PARTS = dln_exp.replica_parts(REPLICA_SETTINGS)
 REPLICA_ALPHA = dln_exp.replica_alpha(DLN)
 REPLICA_KEYS = dln_exp.curve_keys(REPLICA_SETTINGS, REPLICA_ALPHA, dln_exp.REPLICA_KEY)
 SINGLE_ALPHA = sorted(set(REPLICA_ALPHA) | set(DLN["single_task"]["alpha"]))
