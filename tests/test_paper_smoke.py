@@ -19,7 +19,7 @@ CODE_PATHS = [
     "dln.mode", "dln.pt", "dln.argmin", "dln.gd.lr", "dln.gd.lr_rich", "dln.gd.tol_train", "dln.gd.tol_train_rich",
     "dln.gd.tol_rel", "dln.gd.rich_lambda_below", "dln.gd.rich_gamma_below", "dln.gd.stable_step", "dln.replica.method",
     "vision.stem", "vision.policies", "vision.ft.bn_stats", "vision.ft.stop_loss",
-    "vision.pt.stop_loss", "vision.ft_jobs_per_pt", "vision.ensd.layers", "vision.ensd.images",
+    "vision.pt.stop_loss", "vision.ft_jobs_per_seed", "vision.ensd.layers", "vision.ensd.images",
     "vision.compute.channels_last", "vision.compute.bf16",
     "modarith.p", "modarith.pt_train_frac", "modarith.families", "modarith.sweep_families", "modarith.policies",
     "modarith.head", "modarith.early_layers", "modarith.pt.optimizer", "modarith.pt.lr", "modarith.pt.weight_decay",

@@ -64,11 +64,18 @@ def test_ids_change_with_the_settings_each_phase_reads(edit, pt_rerun, ft_rerun)
     assert not ft_rerun or not set(ft2["ft_id"]) & set(ft["ft_id"])
 
 
-def test_ft_jobs_split_each_checkpoint():
+@pytest.mark.parametrize("parts", [1, 2])
+def test_ft_jobs_hold_the_runs_of_one_seed_from_each_of_its_checkpoints(parts):
     s = section()
-    s["ft_jobs_per_pt"] = 2
-    jobs = runs.ft_jobs(runs.ft_table(s))
-    assert len(jobs) == 2 * len(runs.pt_table(s))
+    s["ft_jobs_per_seed"] = parts
+    ft, pt = runs.ft_table(s), runs.pt_table(s)
+    assert ft.groupby("ft_job")["seed"].nunique().eq(1).all()
+    assert ft["ft_job"].nunique() == parts * len(s["seeds"]) * len(s["run_datasets"])
+    jobs = runs.ft_jobs(ft)  # one row per (job, checkpoint it starts runs from)
+    per_seed = pt.groupby(["dataset", "seed"]).size()
+    assert len(jobs) == parts * per_seed.sum() and per_seed.min() > 1  # a job holds every checkpoint of its seed
+    sizes = ft.groupby("ft_job").size()
+    assert sizes.max() - sizes.min() <= 1  # dealt round robin
 
 
 def test_paper_config_is_the_full_grid_without_synthetic():
@@ -94,8 +101,9 @@ def test_absolute_scale_at_ft_start_shares_the_pt_checkpoint():
     s["policies"]["c_pt"] = "pt_init"
     assert len(runs.pt_table(s)) == len(pt) + len(s["seeds"]) * (len(s["sweeps"]["absolute"]["c_pt"]) - 1)
     ft = runs.ft_table(s)
-    job = members(ft, "ft_job", ft["ft_job"][0], ["n", "c_pt", "gamma_ft"])
-    assert job and all("c_pt" in r and r["pt_id"] == job[0]["pt_id"] for r in job)
+    job = members(ft, "ft_job", ft["ft_job"][0], ["pt_id", "n", "c_pt", "gamma_ft"])
+    assert job and all("c_pt" in r and r["seed"] == job[0]["seed"] for r in job)
+    assert len({r["pt_id"] for r in job}) == len(pt) // len(s["seeds"]) + len(s["sweeps"]["absolute"]["c_pt"]) - 1
 
 
 @pytest.mark.parametrize("edit,key", [

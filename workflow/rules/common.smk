@@ -31,7 +31,7 @@ wildcard_constraints:
     ext=r"pdf|png",
     pt_id=r"[0-9a-f]+",
     pt_job=r"[^/]+",
-    ft_job=r"[0-9a-f]+(-[0-9]+)?",
+    ft_job=r"[0-9a-f]+|[a-z0-9_]+-seed[0-9]+-[0-9]+",
 
 
 # Diagonal linear networks (dln.smk, replica.smk, report.smk): run tables, replica curves, input functions.
@@ -119,7 +119,7 @@ def get_vision_pt_members(wildcards):
 
 
 def get_vision_ft_members(wildcards):
-    """The FT runs of a vision FT job (of one PT checkpoint), in the order they run."""
+    """The FT runs of a vision FT job (of one seed), in the order they run: checkpoint by checkpoint."""
     return VISION_DESIGN.members(VISION_FT, "ft", wildcards.ft_job)
 
 
@@ -145,8 +145,13 @@ def get_vision_ft_workdir(wildcards):
     return VISION_DESIGN.workdir("ft", job, settings, get_vision_ft_members(wildcards))
 
 
+def get_vision_pt_checkpoints(wildcards):
+    """The pt_ids of the PT checkpoints a vision FT job starts its runs from, in the order of its models."""
+    return list(VISION_FT_JOBS.loc[VISION_FT_JOBS["ft_job"] == wildcards.ft_job, "pt_id"])
+
+
 def get_vision_pt_models(wildcards):
-    """The PT checkpoint a vision FT job starts from (one: its runs share it)."""
+    """The PT checkpoints a vision FT job starts its runs from (every one of its seed's that they use)."""
     rows = VISION_FT_JOBS[VISION_FT_JOBS["ft_job"] == wildcards.ft_job]
     return [
         f"results/vision/pt/{row.dataset}/{row.pt_id}/model.pt"

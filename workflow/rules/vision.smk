@@ -100,6 +100,7 @@ rule vision_finetune:
         runtime=VISION_RES["runtime"],
     params:
         members=get_vision_ft_members,
+        checkpoints=get_vision_pt_checkpoints,
         settings=get_vision_ft_settings,
         workdir=get_vision_ft_workdir,
     script:

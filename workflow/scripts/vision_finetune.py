@@ -1,4 +1,5 @@
-"""One FT job (FT runs of one PT checkpoint): per run its run-table row with test metrics, and ENSD per layer."""
+"""One FT job (FT runs of one seed, checkpoint by checkpoint): per run its run-table row with test metrics, and ENSD
+per layer."""
 
 from pathlib import Path
 
@@ -18,14 +19,17 @@ with tracked(snakemake) as prov, gpu_slot(snakemake.resources.get("gpu", 0)):
     prepared = data.load_prepared(snakemake.input.data, runtime.device)
     workdir = Path(p.workdir) / sha256(snakemake.input.data)[:12]
     s = p.settings  # what FT reads of the config, all its ft_id changes with (ptft.vision.runs.settings)
-    runs = list(p.members)
-    (seed,) = {r["seed"] for r in runs}  # the runs of one PT checkpoint
-    (model,) = snakemake.input.models
-    rows, ensd_rows = train.finetune(prepared, model, runs, seed=seed, stem=s["stem"],
-                                     opt=train.optim_from(s["ft"]), policies=dict(s["policies"]),
-                                     ensd=dict(s["ensd"]), runtime=runtime, workdir=workdir,
-                                     eval_images=s["ft"]["eval_images"], n_grid=list(s.get("n_grid", [])))
-    table = pd.DataFrame(runs).merge(pd.DataFrame(rows), on="ft_id", validate="one_to_one")
+    runs = pd.DataFrame(list(p.members))
+    (seed,) = set(runs["seed"])  # the runs of one seed
+    models = dict(zip(p.checkpoints, snakemake.input.models, strict=True))  # pt_id -> its model.pt
+    rows, ensd_rows = [], []
+    for pt_id, group in runs.groupby("pt_id", sort=False):
+        done, ensd = train.finetune(prepared, models[pt_id], group.to_dict("records"), seed=seed, stem=s["stem"],
+                                    opt=train.optim_from(s["ft"]), policies=dict(s["policies"]),
+                                    ensd=dict(s["ensd"]), runtime=runtime, workdir=workdir,
+                                    eval_images=s["ft"]["eval_images"], n_grid=list(s.get("n_grid", [])))
+        rows, ensd_rows = rows + done, ensd_rows + ensd
+    table = runs.merge(pd.DataFrame(rows), on="ft_id", validate="one_to_one")
     io.write_csv(out.runs, table.assign(data_source=prepared["data_source"]))
     io.write_csv(out.ensd, pd.DataFrame(ensd_rows))
     prov.update(seeds=[seed], device=str(runtime.device), data_source=prepared["data_source"])

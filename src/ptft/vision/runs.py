@@ -2,8 +2,9 @@
 name every output path.
 
 Knob settings one sweep at a time around `base` (ptft.deep.runs), `pt_id` / `ft_id` per run, `pt_job` / `ft_job` per
-scheduled job. Here one PT run is one job (`pt_job` = `pt_id`, its paths), and the FT runs of one PT checkpoint are
-split into `ft_jobs_per_pt` jobs, each running its runs one after another.
+scheduled job. Here one PT run is one job (`pt_job` = `pt_id`, its paths), and the FT runs of one seed (from every PT
+checkpoint of that seed) are split into `ft_jobs_per_seed` jobs, each running its runs one after another: a job's
+start-up (importing torch, loading the data) is paid per job, not per checkpoint.
 """
 
 import pandas as pd
@@ -79,20 +80,21 @@ def pt_table(section: dict) -> pd.DataFrame:
 
 def ft_table(section: dict) -> pd.DataFrame:
     """One row per FT run: the PT keys, gamma_ft, n, pt_id, pt_job, ft_id, and ft_job (the job that runs it,
-    "<pt_id>-<part>").
+    "<dataset>-seed<seed>-<part>").
 
-    The FT runs of one PT checkpoint are dealt round-robin by n into `ft_jobs_per_pt` jobs of similar cost.
+    The FT runs of one seed, checkpoint by checkpoint and by n, are dealt round robin into `ft_jobs_per_seed` jobs
+    of similar cost.
     """
     ft = ft_grid(section).merge(pt_table(section), on=pt_keys(section))
     ft["ft_id"] = [grid.run_id({"pt_id": r["pt_id"], "c_pt": r["c_pt"], "gamma_ft": r["gamma_ft"], "n": r["n"],
                                 "settings": settings(section, "ft")}) for r in ft.to_dict("records")]
-    ft = ft.sort_values(["pt_id", "n", "c_pt", "gamma_ft"], ignore_index=True)
-    part = ft.groupby("pt_id").cumcount() % section["ft_jobs_per_pt"]
-    return ft.assign(ft_job=ft["pt_id"] + "-" + part.astype(str))
+    ft = ft.sort_values(["dataset", "seed", "pt_id", "n", "c_pt", "gamma_ft"], ignore_index=True)
+    part = ft.groupby(["dataset", "seed"]).cumcount() % section["ft_jobs_per_seed"]
+    return ft.assign(ft_job=ft["dataset"] + "-seed" + ft["seed"].astype(str) + "-" + part.astype(str))
 
 
 def ft_jobs(ft: pd.DataFrame) -> pd.DataFrame:
-    """One row per FT job of the FT table `ft`: dataset, pt_id (the checkpoint it starts from), ft_job."""
+    """One row per FT job of the FT table `ft` and PT checkpoint it starts runs from: dataset, pt_id, ft_job."""
     return ft[["dataset", "pt_id", "ft_job"]].drop_duplicates(ignore_index=True)
 
 
@@ -103,5 +105,5 @@ def data_root(section: dict, dataset: str) -> str:
 
 # One run after another in each job, each run resumable on its own; the probe is fit to its optimum.
 DESIGN = Design(arm="vision", axes=AXES, pt_table=pt_table, ft_table=ft_table, settings=settings,
-                order={"pt": "pt_id", "ft": ["n", "c_pt", "gamma_ft"]}, batching="sequential", resume="per_run",
+                order={"pt": "pt_id", "ft": ["pt_id", "n", "c_pt", "gamma_ft"]}, batching="sequential", resume="per_run",
                 probe="fitted_optimum")
