@@ -71,9 +71,10 @@ def test_ft_jobs_hold_the_runs_of_one_seed_from_each_of_its_checkpoints(parts):
     ft, pt = runs.ft_table(s), runs.pt_table(s)
     assert ft.groupby("ft_job")["seed"].nunique().eq(1).all()
     assert ft["ft_job"].nunique() == parts * len(s["seeds"]) * len(s["run_datasets"])
-    jobs = runs.ft_jobs(ft)  # one row per (job, checkpoint it starts runs from)
+    jobs = runs.ft_jobs(ft)  # one row per job (each output once: the collect step counts every run once)
+    assert jobs["ft_job"].is_unique and len(jobs) == ft["ft_job"].nunique()
     per_seed = pt.groupby(["dataset", "seed"]).size()
-    assert len(jobs) == parts * per_seed.sum() and per_seed.min() > 1  # a job holds every checkpoint of its seed
+    assert per_seed.min() > 1 and jobs["pt_ids"].map(len).eq(per_seed.max()).all()  # every checkpoint of its seed
     sizes = ft.groupby("ft_job").size()
     assert sizes.max() - sizes.min() <= 1  # dealt round robin
 

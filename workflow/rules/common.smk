@@ -147,16 +147,14 @@ def get_vision_ft_workdir(wildcards):
 
 def get_vision_pt_checkpoints(wildcards):
     """The pt_ids of the PT checkpoints a vision FT job starts its runs from, in the order of its models."""
-    return list(VISION_FT_JOBS.loc[VISION_FT_JOBS["ft_job"] == wildcards.ft_job, "pt_id"])
+    (pt_ids,) = VISION_FT_JOBS.loc[VISION_FT_JOBS["ft_job"] == wildcards.ft_job, "pt_ids"]
+    return list(pt_ids)
 
 
 def get_vision_pt_models(wildcards):
     """The PT checkpoints a vision FT job starts its runs from (every one of its seed's that they use)."""
-    rows = VISION_FT_JOBS[VISION_FT_JOBS["ft_job"] == wildcards.ft_job]
-    return [
-        f"results/vision/pt/{row.dataset}/{row.pt_id}/model.pt"
-        for row in rows.itertuples()
-    ]
+    pt_ids = get_vision_pt_checkpoints(wildcards)
+    return [f"results/vision/pt/{wildcards.dataset}/{pt_id}/model.pt" for pt_id in pt_ids]
 
 
 def get_vision_source(wildcards):

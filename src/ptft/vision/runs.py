@@ -94,8 +94,9 @@ def ft_table(section: dict) -> pd.DataFrame:
 
 
 def ft_jobs(ft: pd.DataFrame) -> pd.DataFrame:
-    """One row per FT job of the FT table `ft` and PT checkpoint it starts runs from: dataset, pt_id, ft_job."""
-    return ft[["dataset", "pt_id", "ft_job"]].drop_duplicates(ignore_index=True)
+    """One row per FT job of the FT table `ft`: dataset, ft_job, and pt_ids, the PT checkpoints its runs start from
+    (in the order the job runs them)."""
+    return ft.groupby(["dataset", "ft_job"], sort=False)["pt_id"].unique().map(list).rename("pt_ids").reset_index()
 
 
 def data_root(section: dict, dataset: str) -> str:
