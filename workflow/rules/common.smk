@@ -147,14 +147,18 @@ def get_vision_ft_workdir(wildcards):
 
 def get_vision_pt_checkpoints(wildcards):
     """The pt_ids of the PT checkpoints a vision FT job starts its runs from, in the order of its models."""
-    (pt_ids,) = VISION_FT_JOBS.loc[VISION_FT_JOBS["ft_job"] == wildcards.ft_job, "pt_ids"]
+    (pt_ids,) = VISION_FT_JOBS.loc[
+        VISION_FT_JOBS["ft_job"] == wildcards.ft_job, "pt_ids"
+    ]
     return list(pt_ids)
 
 
 def get_vision_pt_models(wildcards):
     """The PT checkpoints a vision FT job starts its runs from (every one of its seed's that they use)."""
     pt_ids = get_vision_pt_checkpoints(wildcards)
-    return [f"results/vision/pt/{wildcards.dataset}/{pt_id}/model.pt" for pt_id in pt_ids]
+    return [
+        f"results/vision/pt/{wildcards.dataset}/{pt_id}/model.pt" for pt_id in pt_ids
+    ]
 
 
 def get_vision_source(wildcards):
