@@ -106,5 +106,5 @@ def data_root(section: dict, dataset: str) -> str:
 
 # One run after another in each job, each run resumable on its own; the probe is fit to its optimum.
 DESIGN = Design(arm="vision", axes=AXES, pt_table=pt_table, ft_table=ft_table, settings=settings,
-                order={"pt": "pt_id", "ft": ["pt_id", "n", "c_pt", "gamma_ft"]}, batching="sequential", resume="per_run",
-                probe="fitted_optimum")
+                order={"pt": "pt_id", "ft": ["pt_id", "n", "c_pt", "gamma_ft"]}, batching="sequential",
+                resume="per_run", probe="fitted_optimum")
