@@ -42,12 +42,11 @@ def one_seed(prepared: dict, section: dict, seed: int, args, work: Path) -> list
                                     relative_prefixes=[], opt=train.optim_from(pt_cfg), max_images=args.pt_images,
                                     runtime=runtime, workdir=work / f"pt{seed}")
     pt_cpu = time.process_time() - t0
-    train.save_pretrained(work / f"pt{seed}.pt", model, metrics)
     rows = []
     for n in args.n:
         run = {"ft_id": f"s{seed}n{n}", "n": n, **REFERENCE_RUN}
         t0 = time.process_time()
-        (row,), _ = train.finetune(prepared, work / f"pt{seed}.pt", [run], seed=seed, stem=section["stem"],
+        (row,), _ = train.finetune(prepared, model.state_dict(), [run], seed=seed, stem=section["stem"],
                                    opt=train.optim_from(ft_cfg), policies=ft_policies(section),
                                    ensd=section["ensd"], runtime=runtime, workdir=work / "ft",
                                    eval_images="held_out", n_grid=args.n)

@@ -4,7 +4,7 @@
 (`ptft.deep.trainer.fit`, `ptft.dln.gd`) report through `Progress`. A line goes to the console (the job's original
 stderr, which Snakemake's local executor shares) and, through the root logger, to the job's log:
 
-    [progress] vision_pretrain dataset=mnist pt_id=9c41d07e2a: PT seed 0, epoch 40/100 (40%), loss 0.412, 01:02 elapsed
+    [progress] vision_pretrain dataset=mnist pt_job=mnist-alpha_rel1-0: PT seed 0, epoch 40/100 (40%), loss 0.412, 01:02 elapsed
 
 At most one line per `PTFT_PROGRESS_S` seconds (default 30; 0 turns them off) per job, and then only after a
 tenth of the running loop's steps or ten such intervals; a job shorter than that prints nothing (Snakemake already

@@ -79,6 +79,23 @@ def test_ft_jobs_hold_the_runs_of_one_seed_from_each_of_its_checkpoints(parts):
     assert sizes.max() - sizes.min() <= 1  # dealt round robin
 
 
+@pytest.mark.parametrize("per_job", [1, 3, 8])
+def test_pt_jobs_hold_the_seeds_of_one_pt_knob_setting(per_job):
+    s = section()
+    s["pt_runs_per_job"] = per_job
+    pt, ft = runs.pt_table(s), runs.ft_table(s)
+    assert pt["pt_id"].tolist() == runs.pt_table(section())["pt_id"].tolist()  # the grouping keys no run
+    jobs = pt.groupby("pt_job")
+    assert jobs["alpha_rel"].nunique().eq(1).all() and jobs["seed"].nunique().eq(jobs.size()).all()
+    assert jobs.size().max() == min(per_job, len(s["seeds"]))
+    settings = len(s["run_datasets"]) * len(s["sweeps"]["relative"]["alpha_rel"])
+    assert len(runs.pt_jobs(pt)) == pt["pt_job"].nunique() == settings * -(-len(s["seeds"]) // per_job)
+    # An FT job finds each of its checkpoints in the PT job that made it.
+    made_by = dict(zip(pt["pt_id"], pt["pt_job"]))
+    for row in runs.ft_jobs(ft).itertuples():
+        assert row.pt_jobs == [made_by[pt_id] for pt_id in row.pt_ids]
+
+
 def test_paper_config_is_the_full_grid_without_synthetic():
     full = cfg.load(ROOT / "config/config.yaml", ROOT / "config/paper.yaml")
     arms.validate(full, ROOT)
@@ -91,6 +108,7 @@ def test_paper_config_is_the_full_grid_without_synthetic():
     assert s["ensd"]["images"] == "ft_train" and s["ensd"]["max_images"] == 1000
     assert s["sweeps"]["absolute"]["c_pt"] == [0.125, 0.25, 0.5, 1.0, 2.0]
     assert s["run_datasets"] == ["cifar100", "svhn"]
+    assert s["pt_runs_per_job"] == 1  # PT runs of hours: one per job
 
 
 def test_absolute_scale_at_ft_start_shares_the_pt_checkpoint():

@@ -27,14 +27,21 @@ def data():
 def round_trip(data, tmp):
     torch.set_num_threads(1)
     pt_opt = train.Optim(lr=0.01, momentum=0.9, batch_size=32, max_epochs=3, stop_loss=1e-3)
-    model, metrics = train.pretrain(data, seed=3, alpha_rel=2.0, c_pt=1.0, stem="imagenet", relative_prefixes=EARLY,
-                                    opt=pt_opt, max_images=48, runtime=CPU, workdir=tmp / "pt")
-    train.save_pretrained(tmp / "model.pt", model, metrics)
+    # One PT job of two runs (seeds 3 and 4 of one knob setting), their models in one file.
+    pt_runs = [{"pt_id": "p3", "seed": 3, "alpha_rel": 2.0}, {"pt_id": "p4", "seed": 4, "alpha_rel": 2.0}]
+    states, pt_rows, pt_history = train.pretrain_runs(data, pt_runs, stem="imagenet", relative_prefixes=EARLY,
+                                                      opt=pt_opt, max_images=48, runtime=CPU, workdir=tmp / "pt")
+    assert [r["pt_id"] for r in pt_rows] == ["p3", "p4"] and {h["pt_id"] for h in pt_history} == {"p3", "p4"}
+    assert len(pt_history) == sum(r["epochs"] for r in pt_rows)
+    train.save_pretrained(tmp / "model.pt", states)
+    pt_state = train.load_pretrained(tmp / "model.pt", "p3")
+    assert pt_state.keys() == states["p3"].keys() and all(torch.equal(v, states["p3"][k]) for k, v in pt_state.items())
+    assert not torch.equal(pt_state["fc.weight"], states["p4"]["fc.weight"])  # each run its own model
     ft_opt = train.Optim(lr=0.01, momentum=0.9, batch_size=32, max_epochs=4, stop_loss=1e-4)
     runs = [{"ft_id": "a", "c_pt": 1.0, "gamma_ft": 1.0, "n": 8}, {"ft_id": "b", "c_pt": 2.0, "gamma_ft": 0.0, "n": 16}]
-    rows, ensd = train.finetune(data, tmp / "model.pt", runs, seed=3, stem="imagenet", opt=ft_opt, policies=POLICIES,
+    rows, ensd = train.finetune(data, pt_state, runs, seed=3, stem="imagenet", opt=ft_opt, policies=POLICIES,
                                 ensd=ENSD, runtime=CPU, workdir=tmp / "ft")
-    return metrics, rows, ensd
+    return pt_rows[0], rows, ensd
 
 
 def history(path):
@@ -44,7 +51,7 @@ def history(path):
 def test_pt_ft_round_trip_lowers_the_loss_and_is_deterministic(data, tmp_path):
     metrics, rows, ensd = round_trip(data, tmp_path / "first")
     assert metrics["n_pt_images"] == 48 and metrics["epochs"] == 3
-    pt_losses = history(tmp_path / "first" / "pt" / "history.jsonl")
+    pt_losses = history(tmp_path / "first" / "pt" / "p3" / "history.jsonl")
     assert pt_losses[-1] < pt_losses[0]
     for row in rows:
         losses = history(tmp_path / "first" / "ft" / row["ft_id"] / "history.jsonl")
@@ -55,12 +62,14 @@ def test_pt_ft_round_trip_lowers_the_loss_and_is_deterministic(data, tmp_path):
     assert all(0.0 < r["ensd"] <= min(r["pr_pre"], r["pr_post"]) * (1 + 1e-6) for r in ensd)
     again = round_trip(data, tmp_path / "second")
     assert (metrics["train_loss"], timeless(rows), ensd) == (again[0]["train_loss"], timeless(again[1]), again[2])
-    # A rerun in the same folder resumes the finished PT checkpoint and reuses the finished FT results.
-    marker = tmp_path / "first" / "ft" / "a" / "result.json"
-    stamp = marker.stat().st_mtime_ns
+    # A rerun in the same folder reuses the finished PT runs and the finished FT results (none is trained again).
+    markers = [tmp_path / "first" / phase / run / "result.json" for phase, run in (("pt", "p3"), ("pt", "p4"),
+                                                                                   ("ft", "a"))]
+    stamps = [m.stat().st_mtime_ns for m in markers]
+    assert not (tmp_path / "first" / "pt" / "p3" / "checkpoint.pt").exists()  # the finished run's model.pt holds it
     resumed = round_trip(data, tmp_path / "first")
-    assert resumed[1] == rows and marker.stat().st_mtime_ns == stamp
-    assert resumed[0]["train_loss"] == metrics["train_loss"]
+    assert resumed[1] == rows and [m.stat().st_mtime_ns for m in markers] == stamps
+    assert resumed[0] == metrics
 
 
 def timeless(rows):
@@ -84,9 +93,8 @@ def test_finetune_reports_the_held_out_count(data, tmp_path):
     pt_opt = train.Optim(lr=0.01, momentum=0.9, batch_size=32, max_epochs=1, stop_loss=1e-3)
     model, metrics = train.pretrain(data, seed=3, alpha_rel=1.0, c_pt=1.0, stem="imagenet", relative_prefixes=[],
                                     opt=pt_opt, max_images=32, runtime=CPU, workdir=tmp_path / "pt")
-    train.save_pretrained(tmp_path / "model.pt", model, metrics)
     ft_opt = train.Optim(lr=0.01, momentum=0.9, batch_size=32, max_epochs=1, stop_loss=1e-4)
-    (row,), _ = train.finetune(data, tmp_path / "model.pt", [{"ft_id": "a", "c_pt": 1.0, "gamma_ft": 1.0, "n": 8}],
+    (row,), _ = train.finetune(data, model.state_dict(), [{"ft_id": "a", "c_pt": 1.0, "gamma_ft": 1.0, "n": 8}],
                                seed=3, stem="imagenet", opt=ft_opt, policies=POLICIES, ensd=ENSD, runtime=CPU,
                                workdir=tmp_path / "ft", eval_images="held_out", n_grid=[8, 16])
     assert row["n_test"] == 8 + 2 * 12 - 16 and 0.0 <= row["probe_test_acc"] <= 1.0
@@ -99,18 +107,18 @@ def test_ensd_of_an_ft_start_is_computed_once_per_start_and_equals_a_fresh_one(d
     pt_opt = train.Optim(lr=0.01, momentum=0.9, batch_size=32, max_epochs=1, stop_loss=1e-3)
     model, metrics = train.pretrain(data, seed=3, alpha_rel=1.0, c_pt=1.0, stem="imagenet", relative_prefixes=[],
                                     opt=pt_opt, max_images=32, runtime=CPU, workdir=tmp_path / "pt")
-    train.save_pretrained(tmp_path / "model.pt", model, metrics)
     calls = []
     real = train.activations
     monkeypatch.setattr(train, "activations", lambda m, x, layers: calls.append(list(layers)) or real(m, x, layers))
     ft_opt = train.Optim(lr=0.01, momentum=0.9, batch_size=32, max_epochs=1, stop_loss=1e-4)
     runs = [{"ft_id": f"{c}-{n}", "c_pt": c, "gamma_ft": 1.0, "n": n} for c in (1.0, 2.0) for n in (8, 16)]
-    _, ensd = train.finetune(data, tmp_path / "model.pt", runs, seed=3, stem="imagenet", opt=ft_opt,
+    _, ensd = train.finetune(data, model.state_dict(), runs, seed=3, stem="imagenet", opt=ft_opt,
                              policies=POLICIES, ensd=ENSD, runtime=CPU, workdir=tmp_path / "ft")
     # ENSD: 2 starts + 4 fine-tuned models; the probe's avgpool features: the evaluation images + 2 sizes of n.
     assert sum(c == ENSD["layers"] for c in calls) == 2 + 4
     probe_x = train.to_input(train._ensd_images(data, tasks.label_split(10, 3), 3, ENSD, None), CPU)
-    pt_model = train.init_from(train._network(data, "imagenet", 3), tmp_path / "model.pt")
+    pt_model = train._network(data, "imagenet", 3)
+    pt_model.load_state_dict(model.state_dict())
     for c in (1.0, 2.0):
         start = real(train.ft_start(pt_model, {"c_pt": c, "gamma_ft": 1.0}, policies=POLICIES, seed=3), probe_x,
                      ENSD["layers"])

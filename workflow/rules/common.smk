@@ -101,6 +101,7 @@ VISION = config["vision"]
 VISION_DESIGN = vision_runs.DESIGN
 VISION_PT = VISION_DESIGN.pt_table(VISION)
 VISION_FT = VISION_DESIGN.ft_table(VISION)
+VISION_PT_JOBS = vision_runs.pt_jobs(VISION_PT)
 VISION_FT_JOBS = vision_runs.ft_jobs(VISION_FT)
 # The rows of the ENSD tables: every FT run at every compared layer.
 VISION_ENSD_KEYS = [
@@ -114,7 +115,7 @@ MODARITH_PT_OPS = modarith_runs.pt_ops(MODARITH_PT)
 
 
 def get_vision_pt_members(wildcards):
-    """The PT run of a vision PT job (one per job), as a list of one plain dict."""
+    """The PT runs of a vision PT job (seeds of one PT knob setting), in the order they run, as plain dicts."""
     return VISION_DESIGN.members(VISION_PT, "pt", wildcards.pt_job)
 
 
@@ -124,7 +125,7 @@ def get_vision_ft_members(wildcards):
 
 
 def get_vision_pt_settings(wildcards):
-    """What a vision PT job reads of the config besides its run (ptft.vision.runs.settings)."""
+    """What a vision PT job reads of the config besides its runs (ptft.vision.runs.settings)."""
     return VISION_DESIGN.settings(VISION, "pt", wildcards.pt_job)
 
 
@@ -134,7 +135,7 @@ def get_vision_ft_settings(wildcards):
 
 
 def get_vision_pt_workdir(wildcards):
-    """A vision PT job's checkpoint folder, keyed by its settings and run (never a stale resume)."""
+    """A vision PT job's checkpoint folder, keyed by its settings and runs (never a stale resume)."""
     job, settings = wildcards.pt_job, get_vision_pt_settings(wildcards)
     return VISION_DESIGN.workdir("pt", job, settings, get_vision_pt_members(wildcards))
 
@@ -154,11 +155,12 @@ def get_vision_pt_checkpoints(wildcards):
 
 
 def get_vision_pt_models(wildcards):
-    """The PT checkpoints a vision FT job starts its runs from (every one of its seed's that they use)."""
-    pt_ids = get_vision_pt_checkpoints(wildcards)
-    return [
-        f"results/vision/pt/{wildcards.dataset}/{pt_id}/model.pt" for pt_id in pt_ids
+    """The model file of each PT checkpoint a vision FT job starts its runs from (that of the PT job that made it),
+    in the order of get_vision_pt_checkpoints."""
+    (pt_jobs,) = VISION_FT_JOBS.loc[
+        VISION_FT_JOBS["ft_job"] == wildcards.ft_job, "pt_jobs"
     ]
+    return [f"results/vision/pt/{wildcards.dataset}/{job}/model.pt" for job in pt_jobs]
 
 
 def get_vision_source(wildcards):

@@ -1,5 +1,5 @@
-# Vision arm (REFERENCE §5): data -> one PT job per PT run (pt_job = pt_id) -> FT jobs (ft_job) of the runs of one
-# PT checkpoint -> tidy tables -> one figure per sweep. Design and input functions: common.smk; paths are functions
+# Vision arm (REFERENCE §5): data -> PT jobs (pt_job: seeds of one PT knob setting) -> FT jobs (ft_job: the runs of
+# one seed) -> tidy tables -> one figure per sweep. Design and input functions: common.smk; paths are functions
 # of the ids.
 from ptft.vision import results as vision_results
 
@@ -59,7 +59,7 @@ rule vision_pretrain:
         data="resources/vision/{dataset}/prepared.pt",
     output:
         model="results/vision/pt/{dataset}/{pt_job}/model.pt",
-        metrics="results/vision/pt/{dataset}/{pt_job}/metrics.json",
+        runs="results/vision/pt/{dataset}/{pt_job}/runs.csv",
         history="results/vision/pt/{dataset}/{pt_job}/history.jsonl",
     log:
         "logs/vision/pt/{dataset}/{pt_job}.log",
@@ -122,10 +122,10 @@ rule vision_collect:
             ft_job=VISION_FT_JOBS["ft_job"],
         ),
         pt=expand(
-            "results/vision/pt/{dataset}/{pt_job}/metrics.json",
+            "results/vision/pt/{dataset}/{pt_job}/runs.csv",
             zip,
-            dataset=VISION_PT["dataset"],
-            pt_job=VISION_PT["pt_job"],
+            dataset=VISION_PT_JOBS["dataset"],
+            pt_job=VISION_PT_JOBS["pt_job"],
         ),
     output:
         finetune="results/vision/finetune.csv",

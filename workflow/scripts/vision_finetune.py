@@ -21,10 +21,11 @@ with tracked(snakemake) as prov, gpu_slot(snakemake.resources.get("gpu", 0)):
     s = p.settings  # what FT reads of the config, all its ft_id changes with (ptft.vision.runs.settings)
     runs = pd.DataFrame(list(p.members))
     (seed,) = set(runs["seed"])  # the runs of one seed
-    models = dict(zip(p.checkpoints, snakemake.input.models, strict=True))  # pt_id -> its model.pt
+    models = dict(zip(p.checkpoints, snakemake.input.models, strict=True))  # pt_id -> its PT job's model.pt
     rows, ensd_rows = [], []
     for pt_id, group in runs.groupby("pt_id", sort=False):
-        done, ensd = train.finetune(prepared, models[pt_id], group.to_dict("records"), seed=seed, stem=s["stem"],
+        pt_state = train.load_pretrained(models[pt_id], pt_id)
+        done, ensd = train.finetune(prepared, pt_state, group.to_dict("records"), seed=seed, stem=s["stem"],
                                     opt=train.optim_from(s["ft"]), policies=dict(s["policies"]),
                                     ensd=dict(s["ensd"]), runtime=runtime, workdir=workdir,
                                     eval_images=s["ft"]["eval_images"], n_grid=list(s.get("n_grid", [])))

@@ -1,6 +1,10 @@
-"""One pretraining run: knob-scaled ResNet-18 trained on the seed's PT classes (resumes if interrupted)."""
+"""One PT job: its PT runs (knob-scaled ResNet-18s trained on their seed's PT classes), one after another; each run
+resumes if interrupted, and a finished run is not trained again."""
 
+import json
 from pathlib import Path
+
+import pandas as pd
 
 from ptft import io
 from ptft.deep import device as devices
@@ -15,15 +19,13 @@ with tracked(snakemake) as prov, gpu_slot(snakemake.resources.get("gpu", 0)):
     runtime = train.runtime_from(compute, devices.setup(compute, snakemake.threads))
     prepared = data.load_prepared(snakemake.input.data, runtime.device)
     workdir = Path(p.workdir) / sha256(snakemake.input.data)[:12]  # new data never resumes an old checkpoint
-    (run,) = p.members  # one PT run per job (ptft.vision.runs.DESIGN)
-    # c_pt is a PT key only where it scales the PT init (policy pt_init); under ft_start the PT init is unscaled.
     s = p.settings  # what PT reads of the config, all its pt_id changes with (ptft.vision.runs.settings)
-    model, metrics = train.pretrain(prepared, seed=run["seed"], alpha_rel=run["alpha_rel"],
-                                    c_pt=run.get("c_pt", 1.0), stem=s["stem"],
-                                    relative_prefixes=list(s["relative_prefixes"]), opt=train.optim_from(s["pt"]),
-                                    max_images=s["pt"]["max_images"], runtime=runtime, workdir=workdir)
-    train.save_pretrained(out.model, model, metrics)
-    io.write_json(out.metrics, {**run, **metrics, "data_source": prepared["data_source"]})
-    io.write_text(out.history, (workdir / "history.jsonl").read_text())
-    (workdir / "checkpoint.pt").unlink()  # 2 × model size; model.pt holds the result
-    prov.update(seeds=[run["seed"]], device=str(runtime.device), data_source=prepared["data_source"])
+    # c_pt is a PT key only where it scales the PT init (policy pt_init); under ft_start the PT init is unscaled.
+    states, rows, history = train.pretrain_runs(
+        prepared, list(p.members), stem=s["stem"], relative_prefixes=list(s["relative_prefixes"]),
+        opt=train.optim_from(s["pt"]), max_images=s["pt"]["max_images"], runtime=runtime, workdir=workdir)
+    train.save_pretrained(out.model, states)
+    runs = pd.DataFrame(rows).drop(columns=["pt_classes", "ft_classes"])  # the seed's label split, from its seed
+    io.write_csv(out.runs, runs.assign(data_source=prepared["data_source"]))
+    io.write_text(out.history, "".join(json.dumps(h) + "\n" for h in history))
+    prov.update(seeds=sorted(runs["seed"]), device=str(runtime.device), data_source=prepared["data_source"])

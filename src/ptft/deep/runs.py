@@ -4,8 +4,9 @@
   that sweep's one knob moved to each listed value. One figure per sweep; the base belongs to every sweep.
 - Runs: `pt_id` names one PT run, `ft_id` one FT run, in both arms' run tables and result tables; both are hashes
   of the parameters (ptft.grid), so a changed setting gives new ids and never resumes an old checkpoint.
-- Jobs: `pt_job` / `ft_job` name the unit Snakemake schedules; a job runs one or more runs (the vision arm: the FT
-  runs of one seed in `ft_jobs_per_seed` parts; the modarith arm: an ensemble of vmapped members).
+- Jobs: `pt_job` / `ft_job` name the unit Snakemake schedules; a job runs one or more runs (the vision arm: the
+  seeds of one PT knob setting in parts of `pt_runs_per_job`, the FT runs of one seed in `ft_jobs_per_seed` parts;
+  the modarith arm: an ensemble of vmapped members).
 
 Each arm declares only its model, data and `Axes`: the size axis of its FT runs (`n` images or `ft_train_frac`) and
 the column its figures put in panels and its claims match within seed (`dataset`, `family`).

@@ -7,8 +7,8 @@ from ptft.vision.data import TRAIN_PER_CLASS
 # Side in pixels of each dataset's images, and its PT classes.
 IMAGE_SIZE = {"cifar100": 32, "svhn": 32, "mnist": 28}
 PT_CLASSES = {"cifar100": 98, "svhn": 8, "mnist": 8}
-# Parameters × fp32: one checkpoint. Kept on disk: one model.pt per PT run; FT keeps tables only. A running job's
-# work checkpoint (with the optimiser state: 2×) is deleted when it finishes, so it counts in no total.
+# Parameters × fp32: one checkpoint. Kept on disk: one per PT run (in its PT job's model.pt); FT keeps tables only. A
+# running job's work checkpoint (with the optimiser state: 2×) is deleted when it finishes, so it counts in no total.
 RESNET18_BYTES = 11.2e6 * 4
 
 
@@ -28,8 +28,9 @@ def rows(cfg: dict, u: dict) -> list[dict]:
         images = PT_CLASSES[dataset] * per_class
         return min(images, cfg["pt"]["max_images"] or images)
 
-    pt_s = [overhead + pt_images(r.dataset) * cfg["pt"]["max_epochs"] * sec_per_image(r.dataset)
-            for r in pt.itertuples()]
+    pt_cost = pt.assign(s=[pt_images(r.dataset) * cfg["pt"]["max_epochs"] * sec_per_image(r.dataset)
+                           for r in pt.itertuples()])
+    pt_s = overhead + pt_cost.groupby("pt_job")["s"].sum()
     ft_cost = ft.assign(s=[v["s_per_ft_run"][device] + r.n * cfg["ft"]["max_epochs"] * sec_per_image(r.dataset)
                            for r in ft.itertuples()])
     ft_s = overhead + ft_cost.groupby("ft_job")["s"].sum()

@@ -2,9 +2,9 @@
 name every output path.
 
 Knob settings one sweep at a time around `base` (ptft.deep.runs), `pt_id` / `ft_id` per run, `pt_job` / `ft_job` per
-scheduled job. Here one PT run is one job (`pt_job` = `pt_id`, its paths), and the FT runs of one seed (from every PT
-checkpoint of that seed) are split into `ft_jobs_per_seed` jobs, each running its runs one after another: a job's
-start-up (importing torch, loading the data) is paid per job, not per checkpoint.
+scheduled job. Here the PT runs of one PT knob setting (its seeds) are dealt into jobs of `pt_runs_per_job` runs, and
+the FT runs of one seed (from every PT checkpoint of that seed) into `ft_jobs_per_seed` jobs, each job running its
+runs one after another: a job's start-up (importing torch, loading the data) is paid per job, not per run.
 """
 
 import pandas as pd
@@ -72,10 +72,20 @@ def pt_keys(section: dict) -> list[str]:
 
 
 def pt_table(section: dict) -> pd.DataFrame:
-    """One row per PT run: the pt_keys, pt_id and pt_job (= pt_id: one PT run per job)."""
-    pt = ft_grid(section)[pt_keys(section)].drop_duplicates(ignore_index=True)
+    """One row per PT run: the pt_keys, pt_id and pt_job, the job that runs it, "<dataset>-<PT knobs>-<part>": the
+    runs of one PT knob setting, in seed order, in parts of `pt_runs_per_job` runs."""
+    keys = pt_keys(section)
+    pt = ft_grid(section)[keys].drop_duplicates(ignore_index=True).sort_values(keys, ignore_index=True)
     ids = [grid.run_id({**row, "settings": settings(section, "pt")}) for row in pt.to_dict("records")]
-    return pt.assign(pt_id=ids, pt_job=ids)
+    knobs = [k for k in keys if k not in ("dataset", "seed")]
+    part = pt.groupby(["dataset", *knobs]).cumcount() // section["pt_runs_per_job"]
+    name = pt["dataset"].str.cat([k + pt[k].map("{:g}".format) for k in knobs], sep="-")
+    return pt.assign(pt_id=ids, pt_job=name + "-" + part.astype(str))
+
+
+def pt_jobs(pt: pd.DataFrame) -> pd.DataFrame:
+    """One row per PT job of the PT table `pt`: dataset, pt_job."""
+    return pt[["dataset", "pt_job"]].drop_duplicates(ignore_index=True)
 
 
 def ft_table(section: dict) -> pd.DataFrame:
@@ -94,9 +104,11 @@ def ft_table(section: dict) -> pd.DataFrame:
 
 
 def ft_jobs(ft: pd.DataFrame) -> pd.DataFrame:
-    """One row per FT job of the FT table `ft`: dataset, ft_job, and pt_ids, the PT checkpoints its runs start from
-    (in the order the job runs them)."""
-    return ft.groupby(["dataset", "ft_job"], sort=False)["pt_id"].unique().map(list).rename("pt_ids").reset_index()
+    """One row per FT job of the FT table `ft`: dataset, ft_job, pt_ids, the PT checkpoints its runs start from (in
+    the order the job runs them), and pt_jobs, the PT job that made each of them."""
+    pairs = ft[["dataset", "ft_job", "pt_id", "pt_job"]].drop_duplicates()
+    return pairs.groupby(["dataset", "ft_job"], sort=False).agg(pt_ids=("pt_id", list), pt_jobs=("pt_job", list)
+                                                                ).reset_index()
 
 
 def data_root(section: dict, dataset: str) -> str:
@@ -106,5 +118,5 @@ def data_root(section: dict, dataset: str) -> str:
 
 # One run after another in each job, each run resumable on its own; the probe is fit to its optimum.
 DESIGN = Design(arm="vision", axes=AXES, pt_table=pt_table, ft_table=ft_table, settings=settings,
-                order={"pt": "pt_id", "ft": ["pt_id", "n", "c_pt", "gamma_ft"]}, batching="sequential",
+                order={"pt": ["seed", "pt_id"], "ft": ["pt_id", "n", "c_pt", "gamma_ft"]}, batching="sequential",
                 resume="per_run", probe="fitted_optimum")

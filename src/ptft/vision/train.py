@@ -7,6 +7,7 @@ arithmetic is exact fp32.
 """
 
 import copy
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from ptft import io, seeding
 from ptft.deep import knobs
 from ptft.deep.ensd import activations, ensd_terms
 from ptft.deep.probe import linear_probe
-from ptft.deep.trainer import fit, init_from
+from ptft.deep.trainer import fit, load_state
 from ptft.vision import model as resnet
 from ptft.vision import tasks
 
@@ -149,8 +150,36 @@ def pretrain(data: dict, *, seed: int, alpha_rel: float, c_pt: float, stem: str,
     return model, {**result, "pt_test_acc": test["acc"], "n_pt_images": len(idx), **split}
 
 
-def save_pretrained(path, model, metrics: dict) -> None:
-    io.save_torch(path, {"model": model.state_dict(), "epoch": metrics["epochs"]})
+def pretrain_runs(data: dict, runs, *, workdir, **kwargs) -> tuple[dict, list[dict], list[dict]]:
+    """The PT runs of one job (dicts with pt_id, seed, alpha_rel and, under policy pt_init, c_pt), one after
+    another; kwargs as `pretrain`. Returns ({pt_id: state_dict}, one metrics dict per run with its run keys, the
+    history lines of every run with its pt_id). A finished run leaves workdir/<pt_id>/model.pt and result.json (its
+    checkpoint is then deleted); a rerun skips it."""
+    states, rows, history = {}, [], []
+    for run in runs:
+        work = Path(workdir) / run["pt_id"]
+        done = work / "result.json"
+        if not done.exists():
+            model, metrics = pretrain(data, seed=run["seed"], alpha_rel=run["alpha_rel"], c_pt=run.get("c_pt", 1.0),
+                                      workdir=work, **kwargs)
+            io.save_torch(work / "model.pt", model.state_dict())
+            io.write_json(done, metrics)
+            (work / "checkpoint.pt").unlink(missing_ok=True)  # 2 × model size; model.pt holds the result
+        states[run["pt_id"]] = load_state(work / "model.pt")
+        rows.append({**run, **io.read_json(done)})
+        history += [{"pt_id": run["pt_id"], **json.loads(line)}
+                    for line in (work / "history.jsonl").read_text().splitlines()]
+    return states, rows, history
+
+
+def save_pretrained(path, states: dict) -> None:
+    """A PT job's models, {pt_id: state_dict}, in one file (`load_pretrained` reads one of them)."""
+    io.save_torch(path, states)
+
+
+def load_pretrained(path, pt_id: str) -> dict:
+    """The state dict of PT run `pt_id` from its job's model file (memory-mapped: the other runs are not read)."""
+    return torch.load(path, map_location="cpu", weights_only=True, mmap=True)[pt_id]
 
 
 def ft_start(pt_model, run: dict, *, policies: dict, seed: int):
@@ -179,9 +208,10 @@ def _ensd_images(data: dict, split: dict, seed: int, ensd: dict, test_x) -> torc
     return _subset(data, "train", idx, split["ft_classes"])[0]
 
 
-def finetune(data: dict, pt_path, runs, *, seed: int, stem: str, opt: Optim, policies: dict, ensd: dict,
+def finetune(data: dict, pt_state: dict, runs, *, seed: int, stem: str, opt: Optim, policies: dict, ensd: dict,
              runtime: Runtime, workdir, eval_images: str = "test", n_grid=()) -> tuple:
-    """All FT runs of one PT checkpoint. `runs`: dicts with ft_id, c_pt, gamma_ft, n. Returns (rows, ensd_rows):
+    """All FT runs of one PT checkpoint (`pt_state`, its state dict). `runs`: dicts with ft_id, c_pt, gamma_ft, n.
+    Returns (rows, ensd_rows):
     per run the test metrics and the linear-probe baseline on the frozen PT features (same n images, same
     evaluation images), and per layer of `ensd` the ENSD between the run's FT starting point and the fine-tuned
     model. eval_images: `test` (the authors': the FT classes' test images) or `held_out` [ours]: every FT-class
@@ -190,7 +220,9 @@ def finetune(data: dict, pt_path, runs, *, seed: int, stem: str, opt: Optim, pol
     split = tasks.label_split(data["n_classes"], seed)
     task = {"split": split, "test": evaluation_set(data, split, seed, eval_images, n_grid), "layers": ensd["layers"]}
     task["probe"] = to_input(_ensd_images(data, split, seed, ensd, task["test"][0]), runtime)
-    pt_model = _prepare_model(init_from(_network(data, stem, seed), pt_path), runtime)
+    pt_model = _network(data, stem, seed)
+    pt_model.load_state_dict(pt_state)
+    pt_model = _prepare_model(pt_model, runtime)
     rows, ensd_rows, probes = [], [], {}
     for run in runs:
         done = Path(workdir) / run["ft_id"] / "result.json"
