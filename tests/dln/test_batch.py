@@ -58,10 +58,13 @@ def test_gd_settings_are_what_a_gd_job_reads():
     """A GD job's params: the GDOptions keys (and max_steps_extended where runs continue), not the rich-run and
     step-cap keys, which act on the run table (each run's lr and tol_train)."""
     root = Path(__file__).resolve().parents[2]
-    gd = arms.validate(config.load(root / "config/config.yaml"), root)["dln"]["gd"]
-    fig3, single = experiments.gd_settings(gd, extended=True), experiments.gd_settings(gd, extended=False)
+    dln = arms.validate(config.load(root / "config/config.yaml"), root)["dln"]
+    gd = dln["gd"]
+    fig3, single = experiments.gd_settings(gd, extended=True), experiments.single_task_gd_settings(dln)
     assert set(single) == {"lr", "max_steps", "tol_train", "tol_rel", "check_every"}
     assert set(fig3) == set(single) | {"max_steps_extended"} and all(fig3[k] == gd[k] for k in fig3)
+    # The single-task runs have their own budget (no continuation): the Figure 3 runs' first budget leaves them alone.
+    assert single == {**experiments.gd_settings(gd, extended=False), "max_steps": dln["single_task"]["max_steps"]}
     assert batch.gd_options(fig3) == batch.gd_options(gd)
     assert experiments.GD_OPTION_KEYS == tuple(f.name for f in fields(GDOptions))
 

@@ -139,7 +139,7 @@ rule dln_single_task:
         mem_mb=DLN_MEM_MB,
     params:
         runs=get_dln_single_task_runs,
-        gd=dln_exp.gd_settings(DLN["gd"], extended=False),
+        gd=dln_exp.single_task_gd_settings(DLN),
         argmin=DLN["argmin"],
     script:
         "../scripts/dln_single_task.py"

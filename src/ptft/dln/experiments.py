@@ -57,6 +57,12 @@ def gd_settings(gd: dict, *, extended: bool) -> dict:
     return {k: v for k, v in gd.items() if k in keys}
 
 
+def single_task_gd_settings(cfg: dict) -> dict:
+    """What a single-task (Exp 4) job reads of the config's `gd` block: as gd_settings without the continuation, its
+    step budget from `single_task.max_steps` (the λ-independence it checks holds at any step)."""
+    return {**gd_settings(cfg["gd"], extended=False), "max_steps": cfg["single_task"]["max_steps"]}
+
+
 def stable_lr(lr, *, n, dim, c_pt, lambda_pt, gamma_ft, rho_ft, a_pt, stable_step: float):
     """Cap the step where GD would leave gradient flow: small N with a large readout or large weights.
 
