@@ -2,6 +2,7 @@
 resumes if interrupted, and a finished run is not trained again."""
 
 import json
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -28,4 +29,5 @@ with tracked(snakemake) as prov, gpu_slot(snakemake.resources.get("gpu", 0)):
     runs = pd.DataFrame(rows).drop(columns=["pt_classes", "ft_classes"])  # the seed's label split, from its seed
     io.write_csv(out.runs, runs.assign(data_source=prepared["data_source"]))
     io.write_text(out.history, "".join(json.dumps(h) + "\n" for h in history))
+    shutil.rmtree(workdir)  # each run's model, now in out.model (45 MB a run at 28 px): kept once, not twice
     prov.update(seeds=sorted(runs["seed"]), device=str(runtime.device), data_source=prepared["data_source"])
