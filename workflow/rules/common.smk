@@ -146,21 +146,24 @@ def get_vision_ft_workdir(wildcards):
     return VISION_DESIGN.workdir("ft", job, settings, get_vision_ft_members(wildcards))
 
 
+def _vision_ft_job(wildcards):
+    """The row of a vision FT job in VISION_FT_JOBS: its checkpoints (pt_ids) and the PT jobs that made them."""
+    (row,) = VISION_FT_JOBS[VISION_FT_JOBS["ft_job"] == wildcards.ft_job].itertuples()
+    return row
+
+
 def get_vision_pt_checkpoints(wildcards):
     """The pt_ids of the PT checkpoints a vision FT job starts its runs from, in the order of its models."""
-    (pt_ids,) = VISION_FT_JOBS.loc[
-        VISION_FT_JOBS["ft_job"] == wildcards.ft_job, "pt_ids"
-    ]
-    return list(pt_ids)
+    return list(_vision_ft_job(wildcards).pt_ids)
 
 
 def get_vision_pt_models(wildcards):
     """The model file of each PT checkpoint a vision FT job starts its runs from (that of the PT job that made it),
     in the order of get_vision_pt_checkpoints."""
-    (pt_jobs,) = VISION_FT_JOBS.loc[
-        VISION_FT_JOBS["ft_job"] == wildcards.ft_job, "pt_jobs"
+    return [
+        f"results/vision/pt/{wildcards.dataset}/{job}/model.pt"
+        for job in _vision_ft_job(wildcards).pt_jobs
     ]
-    return [f"results/vision/pt/{wildcards.dataset}/{job}/model.pt" for job in pt_jobs]
 
 
 def get_vision_source(wildcards):
