@@ -1,5 +1,6 @@
 """The DAG: both shipped configs dry-run; the tiny config runs end to end and produces every DLN artefact."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -101,6 +102,9 @@ def test_tiny_pipeline_produces_dln_artefacts(tiny_run):
         path = tiny_run / rel
         assert path.exists() and path.stat().st_size > 0, rel
         assert Path(str(path) + ".prov.json").exists(), f"no provenance record for {rel}"
+    # What a job cost comes from the kernel's accounting of its process (no benchmark: directive polling /proc).
+    gd_record = json.loads(Path(str(tiny_run / "dln/simulations.csv") + ".prov.json").read_text())
+    assert gd_record["cpu_s"] > 0 and gd_record["max_rss_mb"] > 0 and gd_record["wall_s"] > 0
     sims = pd.read_csv(tiny_run / "dln/simulations.csv")
     assert set(SIM_COLUMNS) <= set(sims.columns)
     assert sims["mse"].notna().all() and (sims["beta_ft0_max"] == 0).all()

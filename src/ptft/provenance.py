@@ -1,7 +1,8 @@
 """Provenance records: a `<output>.prov.json` beside every result saying which code, config, seeds and inputs made it.
 
 Record fields: output, sha256, rule, params, wildcards, config_hash, git {commit, dirty}, packages, seeds,
-inputs {path: sha256}, input_manifests {folder: {file: sha256}}, host, device, wall_s, finished, data_source.
+inputs {path: sha256}, input_manifests {folder: {file: sha256}}, host, device, wall_s, cpu_s, max_rss_mb, finished,
+data_source.
 `ptft audit` walks these records back.
 """
 
@@ -12,6 +13,7 @@ import importlib.metadata
 import json
 import logging
 import platform
+import resource
 import subprocess
 import sys
 import time
@@ -149,12 +151,21 @@ def tracked(snakemake, **fields):
             wildcards=dict(snakemake.wildcards.items()),
             config_hash=config_hash(snakemake.config),
             wall_s=round(time.time() - start, 3),
+            **process_cost(),
             **info,
         )
     finally:
         logging.getLogger().removeHandler(handler)
         if log is not sys.stderr:
             log.close()
+
+
+def process_cost() -> dict:
+    """CPU seconds (user + sys, every thread, imports included) and peak resident memory (MiB) of this process so
+    far: what a job cost, read from the kernel's own accounting at no cost (Snakemake's `benchmark:` directive
+    polls /proc instead, twice a second for a job's first 15 s, which cost the scheduler ≈ 1 CPU-s per job here)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return {"cpu_s": round(usage.ru_utime + usage.ru_stime, 3), "max_rss_mb": round(usage.ru_maxrss / 1024, 1)}
 
 
 def synthetic_outputs(paths) -> list[str]:

@@ -29,8 +29,6 @@ rule dln_gd:
         "results/dln/gd/{task}.csv",
     log:
         "logs/dln/gd/{task}.log",
-    benchmark:
-        "benchmarks/dln/gd/{task}.tsv"
     conda:
         ENV
     threads: DLN_COMPUTE["threads"]
@@ -69,8 +67,6 @@ rule dln_minimiser:
         "results/dln/minimiser/seed={seed}.csv",
     log:
         "logs/dln/minimiser/seed={seed}.log",
-    benchmark:
-        "benchmarks/dln/minimiser/seed={seed}.tsv"
     conda:
         ENV
     threads: 1
@@ -130,8 +126,6 @@ rule dln_single_task:
         "results/dln/single_task/seed={seed}.csv",
     log:
         "logs/dln/single_task/seed={seed}.log",
-    benchmark:
-        "benchmarks/dln/single_task/seed={seed}.tsv"
     conda:
         ENV
     threads: 1

@@ -35,8 +35,6 @@ rule modarith_pretrain:
         evals="results/modarith/pt/{pt_job}/evals.csv",
     log:
         "logs/modarith/pt/{pt_job}.log",
-    benchmark:
-        "benchmarks/modarith/pt/{pt_job}.tsv"
     # The longest jobs of the default run (the mixture's, ~4-5 min each, vs < 40 s for any other): started first, so
     # that they run beside the short jobs instead of ending the run alone (measured: 17 min 23 s with one started at
     # minute 12).
@@ -64,8 +62,6 @@ rule modarith_finetune:
         evals="results/modarith/ft/{ft_job}/evals.csv",
     log:
         "logs/modarith/ft/{ft_job}.log",
-    benchmark:
-        "benchmarks/modarith/ft/{ft_job}.tsv"
     conda:
         ENV
     threads: MODARITH["compute"]["threads"]

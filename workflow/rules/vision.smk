@@ -63,8 +63,6 @@ rule vision_pretrain:
         history="results/vision/pt/{dataset}/{pt_job}/history.jsonl",
     log:
         "logs/vision/pt/{dataset}/{pt_job}.log",
-    benchmark:
-        "benchmarks/vision/pt/{dataset}/{pt_job}.tsv"
     conda:
         ENV
     threads: VISION["compute"]["threads"]
@@ -89,8 +87,6 @@ rule vision_finetune:
         ensd="results/vision/ft/{dataset}/{ft_job}_ensd.csv",
     log:
         "logs/vision/ft/{dataset}/{ft_job}.log",
-    benchmark:
-        "benchmarks/vision/ft/{dataset}/{ft_job}.tsv"
     conda:
         ENV
     threads: VISION["compute"]["threads"]
