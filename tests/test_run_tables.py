@@ -33,6 +33,18 @@ def test_gd_runs_shared_between_panels_appear_once():
     assert len(runs) == len(settings) * len(DLN["seeds"]) * len(DLN["alpha"])
 
 
+def test_a_gd_job_holds_a_seeds_tasks_or_one_task():
+    """dln.compute.job: `seed` (default) = one job per seed holding all its tasks; `task` = one job per task; every
+    run in exactly one job either way."""
+    runs = experiments.gd_run_table(DLN)
+    per_seed = experiments.gd_jobs(runs, "seed")
+    assert DLN["compute"]["job"] == "seed" and per_seed.nunique() == len(DLN["seeds"])
+    assert (runs.groupby(per_seed)["seed"].nunique() == 1).all()
+    assert (runs.groupby(per_seed)["task"].nunique() == runs.groupby("seed")["task"].nunique().to_numpy()).all()
+    per_task = experiments.gd_jobs(runs, "task")
+    assert per_task.nunique() == runs["task"].nunique() and (per_task == runs["task"]).all()
+
+
 def test_sparse_teachers_are_left_to_the_minimiser_points():
     """GD skips FT teachers with fewer than min_support nonzero coordinates at its D; the minimiser points at their
     larger D carry them, so every panel's every ρ_ft has ≥ min_support coordinates somewhere."""

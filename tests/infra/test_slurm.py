@@ -29,12 +29,13 @@ RUN_TIMEOUT_S = 900  # the whole Slurm run; sacct-style hangs must fail the test
 # A GPU rule of the DLN arm for this test only: DLN jobs have no GPU request of their own.
 GPU_RULE = "dln_gd"
 CPU_ONLY = ("rule_dln_", "rule_replica_", "group_")
-# One DLN task's GD job (the GPU rule) and the single-task runs with their aggregation: every kind of job (single,
-# grouped, local) in about a minute; the other GD tasks (the same rule), the replica curves and the figures are left
-# to the local end-to-end test.
+# One GD job (the GPU rule: a seed's tasks) and the single-task runs with their aggregation: every kind of job (single,
+# grouped, local) in about a minute; the other GD jobs (the same rule), the replica curves and the figures are
+# left to the local end-to-end test.
 ROOT = Path(__file__).resolve().parents[2]
-FIRST_TASK = experiments.gd_run_table(config.load(ROOT / "config/config.yaml", ROOT / "tests/configs/tiny.yaml")["dln"])
-TARGETS = (f"results/dln/gd/{FIRST_TASK['task'].iloc[0]}.csv", "results/dln/single_task.csv")
+DLN = config.load(ROOT / "config/config.yaml", ROOT / "tests/configs/tiny.yaml")["dln"]
+TARGETS = (f"results/dln/gd/{experiments.gd_jobs(experiments.gd_run_table(DLN), DLN['compute']['job']).iloc[0]}.csv",
+           "results/dln/single_task.csv")
 # Job slots of the node, more than the machine's cores: the jobs mostly wait on Python start-up, and each wave of
 # jobs costs the executor's growing status-check interval.
 SLOTS = 8

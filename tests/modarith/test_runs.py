@@ -36,8 +36,10 @@ def test_ft_and_pt_tables():
     assert SECTION["policies"]["c_pt"] == "ft_start" and (pt["c_pt"] == 1.0).all()
     n_pt_knobs = len(knob_settings(SECTION["base"], SECTION["sweeps"])["alpha_rel"].unique())
     assert len(pt) == (len(swept) * n_pt_knobs + len(other)) * len(SECTION["seeds"])
-    assert (ft.groupby("ft_job")["ft_train_frac"].nunique() == 1).all()
+    # One FT job per family, holding all its fractions (jobs.finetune: one ensemble per fraction).
     assert (ft.groupby("ft_job")["family"].nunique() == 1).all()
+    assert ft["ft_job"].nunique() == len(SECTION["families"])
+    assert (ft.groupby("ft_job")["ft_train_frac"].nunique() == len(SECTION["ft_train_frac"])).all()
 
 
 def test_ids_are_stable_functions_of_the_parameters():
@@ -75,7 +77,7 @@ def test_the_c_pt_policy_decides_the_pt_runs_and_keys_the_ft_runs():
     assert set(pt_a["pt_job"]) < set(pt_b["pt_job"])
     assert not set(ft_a["ft_id"]) & set(ft_b["ft_id"])
     assert runs.settings(SECTION, "pt", "add-alpha_rel1-c_pt1") == runs.settings(pt_init, "pt", "add-alpha_rel1-c_pt1")
-    job = runs.ft_job(SECTION["p"], "same", SECTION["ft_train_frac"][0])
+    job = runs.ft_job(SECTION["p"], "same")
     assert runs.settings(SECTION, "ft", job) != runs.settings(pt_init, "ft", job)
 
 
@@ -153,5 +155,5 @@ def test_a_family_ft_schedule_reruns_that_familys_ft_jobs_only():
     assert ft_reruns(edited("ft.steps", 7)) == set(SECTION["families"]) - overrides
     assert ft_reruns(edited("ft_by_family", {**SECTION.get("ft_by_family", {}), "same": {"lr": 0.5}})) == {"same"}
     same = edited("ft_by_family", {"same": {"lr": 0.5}})
-    job = runs.ft_job(same["p"], "same", same["ft_train_frac"][0])
+    job = runs.ft_job(same["p"], "same")
     assert runs.settings(same, "ft", job)["ft"]["lr"] == 0.5

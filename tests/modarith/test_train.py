@@ -53,6 +53,26 @@ def test_round_trip_lowers_the_loss_and_is_deterministic(tmp_path):
     assert all(torch.equal(states[k][n], states2[k][n]) for k in states for n in states[k])
 
 
+def test_an_ft_job_trains_each_fraction_as_the_ensemble_it_would_be_alone(tmp_path):
+    """An FT job holds a family's fractions: jobs.finetune trains one ensemble per ft_train_frac, each in its own
+    folder, and every row equals that of the fraction's ensemble trained on its own; evals_table reads them all."""
+    torch.set_num_threads(1)
+    section = {**SECTION, "ft_train_frac": [0.1, 0.3], "sweeps": {"readout": {"gamma_ft": [0.1, 1.0]}}}
+    pt_rows, ft_rows = runs.pt_table(section), runs.ft_table(section)
+    assert ft_rows["ft_job"].nunique() == 1 and ft_rows["ft_train_frac"].nunique() == 2
+    states, _, _ = jobs.pretrain(pt_rows.to_dict("records"), SETTINGS, workdir=tmp_path / "pt", device="cpu")
+    job = jobs.finetune(ft_rows.to_dict("records"), SETTINGS, states, workdir=tmp_path / "job", device="cpu")
+    for frac, rows in ft_rows.groupby("ft_train_frac"):
+        alone = jobs.finetune_ensemble(rows.to_dict("records"), SETTINGS, states, workdir=tmp_path / f"alone{frac}",
+                                       device="cpu")
+        got = job[job["ft_train_frac"] == frac].reset_index(drop=True)
+        assert got.drop(columns="wall_s").equals(alone.drop(columns="wall_s"))
+        assert (jobs.ensemble_workdir(tmp_path / "job", frac) / "checkpoint.pt").exists()
+    evals = jobs.evals_table(tmp_path / "job", "ft_id")
+    assert set(evals["ft_id"]) == set(ft_rows["ft_id"])
+    assert not evals.duplicated(["ft_id", "step"]).any()
+
+
 def members(seeds, alpha_rel):
     return [train.pt_member(P, SETTINGS["model"], seed=s, alpha_rel=a, c_pt=1.0, early_prefixes=["embed"])
             for s, a in zip(seeds, alpha_rel)]

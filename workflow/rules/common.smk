@@ -51,7 +51,9 @@ SINGLE_ALPHA = sorted(set(REPLICA_ALPHA) | set(DLN["single_task"]["alpha"]))
 # GD on CUDA (float64) asks the scheduler for a GPU; the minimiser and the theory stay on CPUs. The GD script reads
 # `compute` from the config, not from params: like the deep arms' (ptft.deep.device), editing it reruns nothing.
 DLN_COMPUTE = DLN["compute"]
-DLN_TASKS = sorted(set(DLN_RUNS["task"]))
+# GD jobs (dln.compute.job): one per seed, its tasks one after another, or one per task.
+DLN_RUNS["gd_job"] = dln_exp.gd_jobs(DLN_RUNS, DLN_COMPUTE["job"])
+DLN_GD_JOBS = sorted(set(DLN_RUNS["gd_job"]))
 # dln.mode, read here only: which Figure 3 points exist (GD runs, minimiser theory points, or both); every rule and
 # the scorecard's tables (report.smk) follow from DLN_POINTS.
 DLN_POINTS = {
@@ -68,13 +70,13 @@ REPLICA_SOLVER = {"method": REPLICA["method"]} | (
 
 
 def get_dln_gd_runs(wildcards):
-    """The GD runs of one task (a dln_gd job), as records."""
-    return DLN_RUNS[DLN_RUNS["task"] == wildcards.task].to_dict("records")
+    """The GD runs of one dln_gd job (its tasks one after another), as records."""
+    return DLN_RUNS[DLN_RUNS["gd_job"] == wildcards.gd_job].to_dict("records")
 
 
 def get_dln_gd_cache(wildcards):
-    """The folder where a dln_gd job caches its finished batches (and resumes from)."""
-    return f"results/dln/gd/.partial/{wildcards.task}"
+    """The folder where dln_gd jobs cache their finished batches (and resume from), one subfolder per task."""
+    return "results/dln/gd/.partial"
 
 
 def get_dln_minimiser_runs(wildcards):

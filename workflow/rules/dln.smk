@@ -1,4 +1,5 @@
-# Diagonal linear networks: batched GD per task, aggregation, Figure 3, phase diagrams, the λ-independence check.
+# Diagonal linear networks: batched GD per task (a job: one seed's tasks, or one task), aggregation, Figure 3, phase
+# diagrams, the λ-independence check.
 # Run tables, replica curves and input functions: common.smk.
 
 
@@ -26,9 +27,9 @@ if "dln" in config["arms"]:
 
 rule dln_gd:
     output:
-        "results/dln/gd/{task}.csv",
+        "results/dln/gd/{gd_job}.csv",
     log:
-        "logs/dln/gd/{task}.log",
+        "logs/dln/gd/{gd_job}.log",
     conda:
         ENV
     threads: DLN_COMPUTE["threads"]
@@ -48,7 +49,7 @@ rule dln_gd:
 
 rule dln_collect:
     input:
-        expand("results/dln/gd/{task}.csv", task=DLN_TASKS),
+        expand("results/dln/gd/{gd_job}.csv", gd_job=DLN_GD_JOBS),
     output:
         simulations="results/dln/simulations.csv",
         status=multiext("results/dln/tables/gd_status", ".csv", ".md"),

@@ -1,7 +1,7 @@
 # Modular-arithmetic Transformers (REFERENCE §5 [ours]; protocol: workflow/report/modarith_protocol.rst):
-# one PT job per (PT task, PT knob setting) and one FT job per (family, ft_train_frac), each an ensemble of runs -> tidy
-# tables -> one figure per sweep, steps to generalise, PT grokking. Design and input functions: common.smk; paths are
-# functions of the job ids.
+# one PT job per (PT task, PT knob setting), an ensemble of runs, and one FT job per family, an ensemble per
+# ft_train_frac -> tidy tables -> one figure per sweep, steps to generalise, PT grokking. Design and input functions:
+# common.smk; paths are functions of the job ids.
 from ptft.modarith import results as modarith_results
 
 

@@ -1,4 +1,4 @@
-"""Concatenate the per-task GD results into results/dln/simulations.csv; fail if any run is missing."""
+"""Concatenate the GD jobs' results into results/dln/simulations.csv, task by task; fail if any run is missing."""
 
 import pandas as pd
 
@@ -7,6 +7,7 @@ from ptft.provenance import tracked
 
 with tracked(snakemake) as prov:
     df = pd.concat([pd.read_csv(p) for p in snakemake.input], ignore_index=True)
+    df = df.sort_values("task", kind="stable", ignore_index=True)  # task by task, as the run table, whatever the jobs
     collect.check_complete(df, pd.DataFrame({"run_id": snakemake.params.run_ids}), what="DLN GD runs")
     io.write_csv(snakemake.output.simulations, df)
     status = collect.status_counts(df, ["rho_ft", "omega", "c_pt", "lambda_pt", "gamma_ft"])

@@ -1,4 +1,4 @@
-"""One FT job: every member of one (family, ft_train_frac) fine-tuned from its PT member as one ensemble."""
+"""One FT job: every member of one family fine-tuned from its PT member, one ensemble per ft_train_frac."""
 
 from ptft import io
 from ptft.deep import device as devices

@@ -16,10 +16,10 @@ What every design answers, from a validated config section:
 Where the arms truly differ, the difference is a named choice (the values below are the only ones):
 - `batching`, how a job runs its members: "sequential" (one run after another: vision, the seeds of one PT knob
   setting in PT jobs of `pt_runs_per_job` runs and the FT runs of one seed in `ft_jobs_per_seed` jobs) | "ensemble"
-  (all members at once as one vmapped model: modarith, ptft.modarith.ensemble; a PT job per PT task and PT knob
-  setting, an FT job per family and FT size).
+  (members at once as one vmapped model: modarith, ptft.modarith.ensemble; a PT job per PT task and PT knob
+  setting, an FT job per family with one ensemble per FT size, one after another).
 - `resume`, what an interrupted job keeps: "per_run" (each run's checkpoint, and a finished run's result, which a
-  rerun skips: vision) | "per_job" (the ensemble's one checkpoint: modarith).
+  rerun skips: vision) | "per_job" (each ensemble's one checkpoint: modarith).
 - `probe`, the linear-probe baseline `probe_test_acc` (ptft.deep.probe says why they differ): "fitted_optimum"
   (softmax regression fit by L-BFGS on the frozen features: vision) | "ft_readout" (the FT run's own fresh readout
   trained with the FT optimiser and steps on the frozen body: modarith).

@@ -123,6 +123,14 @@ def gd_run_table(cfg: dict) -> pd.DataFrame:
     return _with_ids(runs, ["pt"])
 
 
+def gd_jobs(runs: pd.DataFrame, job: str) -> pd.Series:
+    """The Snakemake job of each GD run (`dln.compute.job`): `seed` = every task of its seed, one after another;
+    `task` = its task alone. It keys no run."""
+    if job not in ("seed", "task"):
+        raise ValueError(f"dln.compute.job: {job!r}; expected seed or task")
+    return runs["seed"].map("seed={}".format) if job == "seed" else runs["task"]
+
+
 def minimiser_run_table(cfg: dict) -> pd.DataFrame:
     """Theory points without GD (`dln.minimiser`): the listed panels' settings × its seeds × α at its larger D.
 

@@ -14,11 +14,14 @@ def rows(cfg: dict, u: dict) -> list[dict]:
     runs = ex.gd_run_table(cfg)
     n = (runs["alpha"] * runs["dim"]).round()
     work = (n * runs["dim"]).groupby([runs["task"], runs["alpha"]]).agg(["first", "size"])
-    per_task = (work["first"] * work["size"]).groupby(level="task").sum()  # Σ over batches of N·D·R
-    batches = work.groupby(level="task").size()
+    # A job runs its tasks (compute.job) one after another: Σ over its batches of N·D·R, and its number of batches.
+    job_of = ex.gd_jobs(runs, cfg["compute"]["job"]).groupby(runs["task"]).first()
+    job = job_of.reindex(work.index.get_level_values("task")).to_numpy()
+    per_job = (work["first"] * work["size"]).groupby(job).sum()
+    batches = work.groupby(job).size()
 
-    def step_seconds(dev):  # one step of every batch of each task (a job), on `dev`
-        return per_task * d["gd_s_per_ndr_step"][dev] + d["gd_s_per_step"][dev] * batches
+    def step_seconds(dev):  # one step of every batch of each job, on `dev`
+        return per_job * d["gd_s_per_ndr_step"][dev] + d["gd_s_per_step"][dev] * batches
 
     step_s = step_seconds(device)
     # The second budget continues a few runs per batch: per-step launches dominate, for a fraction of its steps.

@@ -1,5 +1,5 @@
-"""One Snakemake job = one ensemble: the members of a PT job (one PT task at one PT knob setting) or an FT job (one
-family × fraction).
+"""One Snakemake job: the members of a PT job (one PT task at one PT knob setting) as one ensemble, or those of an FT
+job (one family) as one ensemble per ft_train_frac, one after another.
 
 `settings` is the part of the `modarith` config a job reads (ptft.modarith.runs.settings): a PT job's p,
 pt_train_frac, model, early_layers and `pt` (its task's `pt_by_task` applied), an FT job's p, pt_train_frac, model,
@@ -66,13 +66,28 @@ def op_accuracy(members: list[dict], settings: dict, states: dict) -> pd.DataFra
 
 
 def finetune(members: list[dict], settings: dict, pt_states: dict, *, workdir, device) -> pd.DataFrame:
-    """Fine-tune every member from its PT state (`pt_states[pt_id]`); one result row per member, with its
+    """Fine-tune every member from its PT state (`pt_states[pt_id]`): the members of one ft_train_frac (equal data
+    sizes) as one ensemble, in its own folder of `workdir` (`ensemble_workdir`), the ensembles one after another in
+    the order of their first member. One result row per member (finetune_ensemble)."""
+    fracs = list(dict.fromkeys(r["ft_train_frac"] for r in members))
+    return pd.concat([finetune_ensemble([r for r in members if r["ft_train_frac"] == frac], settings, pt_states,
+                                        workdir=ensemble_workdir(workdir, frac), device=device) for frac in fracs],
+                     ignore_index=True)
+
+
+def ensemble_workdir(workdir, ft_train_frac: float) -> Path:
+    """The checkpoint and evals.jsonl folder of an FT job's ensemble of one ft_train_frac."""
+    return Path(workdir) / f"ft_train_frac={ft_train_frac:g}"
+
+
+def finetune_ensemble(members: list[dict], settings: dict, pt_states: dict, *, workdir, device) -> pd.DataFrame:
+    """Fine-tune members of one ft_train_frac as one ensemble; one result row per member, with its
     baselines: the probe (the same fresh readout trained on the frozen body), the PT model's own accuracy on the FT
     task, and the PT task's accuracy of the fine-tuned body read by the PT readout (did the features survive?)."""
     p, arch = settings["p"], settings["model"]
     fracs = {r["ft_train_frac"] for r in members}
     if len(fracs) != 1:
-        raise ValueError(f"an FT job holds one ft_train_frac (equal data sizes), got {sorted(fracs)}")
+        raise ValueError(f"an FT ensemble holds one ft_train_frac (equal data sizes), got {sorted(fracs)}")
     frac = fracs.pop()
     at_ft_start = settings["policies"]["c_pt"] == "ft_start"  # else c_pt already scaled the PT initialisation
     models = [tr.ft_member(p, arch, pt_states[r["pt_id"]], seed=r["seed"], gamma_ft=r["gamma_ft"],
@@ -128,11 +143,9 @@ def _table(members: list[dict], status: list[dict], key: str) -> pd.DataFrame:
 
 
 def evals_table(workdir, key: str) -> pd.DataFrame:
-    """The per-member evaluation history (evals.jsonl of the job's work folder) as a tidy table, the member's id
-    named `key` (pt_id or ft_id)."""
-    path = Path(workdir) / "evals.jsonl"
-    if not path.exists() or not path.read_text().strip():
-        table = pd.DataFrame(columns=EVAL_COLUMNS)
-    else:
-        table = pd.read_json(path, lines=True)[EVAL_COLUMNS]
+    """The per-member evaluation history (every evals.jsonl under the job's work folder: one per ensemble) as a tidy
+    table, the member's id named `key` (pt_id or ft_id)."""
+    parts = [pd.read_json(path, lines=True)[EVAL_COLUMNS] for path in sorted(Path(workdir).rglob("evals.jsonl"))
+             if path.read_text().strip()]
+    table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=EVAL_COLUMNS)
     return table.rename(columns={"run_id": key})

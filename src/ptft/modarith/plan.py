@@ -1,5 +1,7 @@
 """The modular-arithmetic rows of `ptft plan`: Transformer ensemble jobs (PT and FT)."""
 
+import pandas as pd
+
 from ptft.modarith import runs as mr
 from ptft.plan import device_of, row
 
@@ -32,9 +34,12 @@ def rows(cfg: dict, u: dict) -> list[dict]:
     pt_work = (cfg["pt_train_frac"] * pairs * n_ops * pt_steps * c).groupby(pt["pt_job"]).sum()
     ft_steps = ft["family"].map(lambda family: mr.ft_schedule(cfg, family)["steps"])
     ft_work = (ft["ft_train_frac"] * pairs * ft_steps * c * m["ft_factor"]).groupby(ft["ft_job"]).sum()
-    pt_members, ft_members = pt.groupby("pt_job").size(), ft.groupby("ft_job").size()
+    pt_members = pt.groupby("pt_job").size()
     pt_examples = (cfg["pt_train_frac"] * pairs * n_ops).groupby(pt["pt_job"]).max()
-    ft_examples = (ft["ft_train_frac"] * pairs).groupby(ft["ft_job"]).max()
+    # An FT job trains one ensemble per ft_train_frac, one after another: memory is that of its largest ensemble.
+    ensembles = ft.groupby(["ft_job", "ft_train_frac"])
+    ft_members = ensembles.size()
+    ft_examples = pd.Series(ft_members.index.get_level_values("ft_train_frac") * pairs, index=ft_members.index)
     return [row("modarith", "modarith_pretrain", overhead + pt_work, device=device,
                 mem_bytes=_peak_bytes(cfg, pt_members, pt_examples), note=f"{len(pt)} members; memory estimated"),
             row("modarith", "modarith_finetune", overhead + ft_work, device=device,

@@ -3,7 +3,8 @@ FT runs and the jobs that batch them.
 
 Knob settings one sweep at a time around `base` (ptft.deep.runs), `pt_id` / `ft_id` per run, `pt_job` / `ft_job` per
 scheduled job. Here a PT job is one PT task at one PT knob setting (alpha_rel, c_pt), an ensemble of its seeds, and
-an FT job one (family, ft_train_frac), started from the PT jobs of its members. PT runs depend on (pt_task, seed,
+an FT job one family, an ensemble per ft_train_frac (equal data sizes within one), started from the PT jobs of its
+members. PT runs depend on (pt_task, seed,
 alpha_rel, c_pt) only, so families that pretrain on the same task share them and γ_ft never re-runs a pretraining.
 Where c_pt acts is the policy `policies.c_pt` (REFERENCE §5): `ft_start` (the authors' `--finetune_scaling`)
 multiplies the loaded PT model at the start of FT, so every c_pt fine-tunes from the c_pt = 1 PT run and the c_pt
@@ -52,14 +53,14 @@ def ft_runs(*, p: int, families: dict, seeds, ft_train_frac, base: dict, sweeps:
     pt = pt_view(table, c_pt_policy)
     table = table.assign(pt_id=grid.with_ids(pt, ["p", *PT_KEYS], name="pt_id")["pt_id"],
                          pt_job=[pt_job(*k) for k in zip(pt["pt_task"], pt["alpha_rel"], pt["c_pt"])])
-    # One FT job per (family, ft_train_frac): its members share the data size, so none is padded.
-    return table.assign(ft_job=[ft_job(p, family, frac) for family, frac in zip(table["family"],
-                                                                               table["ft_train_frac"])])
+    # One FT job per family (ptft.modarith.jobs.finetune trains one ensemble per ft_train_frac in it, so none is
+    # padded): one job start-up (≈ 5 s: torch and its compiler stack, the data) per family, not per fraction.
+    return table.assign(ft_job=[ft_job(p, family) for family in table["family"]])
 
 
-def ft_job(p: int, family: str, ft_train_frac: float) -> str:
-    """The FT job of an FT run: one per (family, ft_train_frac), named by their hash."""
-    return grid.run_id({"p": p, "family": family, "ft_train_frac": ft_train_frac})
+def ft_job(p: int, family: str) -> str:
+    """The FT job of an FT run: one per family, named by the hash of (p, family)."""
+    return grid.run_id({"p": p, "family": family})
 
 
 def pt_job(pt_task: str, alpha_rel: float, c_pt: float) -> str:
@@ -117,8 +118,7 @@ def _owner(section: dict, phase: str, job: str) -> str:
         knobs = knob_settings(section["base"], section["sweeps"])[["alpha_rel", "c_pt"]].drop_duplicates()
         owners = {pt_job(task, a, c): task for task in pt_tasks(section) for a, c in knobs.itertuples(index=False)}
     else:
-        owners = {ft_job(section["p"], family, frac): family
-                  for family in section["families"] for frac in section["ft_train_frac"]}
+        owners = {ft_job(section["p"], family): family for family in section["families"]}
     return owners[job]
 
 
