@@ -13,12 +13,12 @@ def rows(cfg: dict, u: dict) -> list[dict]:
     bound_steps = cfg["gd"]["max_steps_extended"]
     runs = ex.gd_run_table(cfg)
     n = (runs["alpha"] * runs["dim"]).round()
-    work = (n * runs["dim"]).groupby([runs["task"], runs["alpha"]]).agg(["first", "size"])
-    # A job runs its tasks (compute.job) one after another: Σ over its batches of N·D·R, and its number of batches.
-    job_of = ex.gd_jobs(runs, cfg["compute"]["job"]).groupby(runs["task"]).first()
-    job = job_of.reindex(work.index.get_level_values("task")).to_numpy()
-    per_job = (work["first"] * work["size"]).groupby(job).sum()
-    batches = work.groupby(job).size()
+    # A batch is one (task, α); a job runs its tasks (compute.job) one after another: Σ over its batches of N·D·R,
+    # and its number of batches.
+    job = ex.gd_jobs(runs, cfg["compute"]["job"]).rename("gd_job")
+    work = (n * runs["dim"]).groupby([job, runs["task"], runs["alpha"]]).agg(["first", "size"])
+    per_job = (work["first"] * work["size"]).groupby(level="gd_job").sum()
+    batches = work.groupby(level="gd_job").size()
 
     def step_seconds(dev):  # one step of every batch of each job, on `dev`
         return per_job * d["gd_s_per_ndr_step"][dev] + d["gd_s_per_step"][dev] * batches

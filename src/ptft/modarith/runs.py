@@ -4,8 +4,8 @@ FT runs and the jobs that batch them.
 Knob settings one sweep at a time around `base` (ptft.deep.runs), `pt_id` / `ft_id` per run, `pt_job` / `ft_job` per
 scheduled job. Here a PT job is one PT task at one PT knob setting (alpha_rel, c_pt), an ensemble of its seeds, and
 an FT job one family, an ensemble per ft_train_frac (equal data sizes within one), started from the PT jobs of its
-members. PT runs depend on (pt_task, seed,
-alpha_rel, c_pt) only, so families that pretrain on the same task share them and γ_ft never re-runs a pretraining.
+members. PT runs depend on (pt_task, seed, alpha_rel, c_pt) only, so families that pretrain on the same task share
+them and γ_ft never re-runs a pretraining.
 Where c_pt acts is the policy `policies.c_pt` (REFERENCE §5): `ft_start` (the authors' `--finetune_scaling`)
 multiplies the loaded PT model at the start of FT, so every c_pt fine-tunes from the c_pt = 1 PT run and the c_pt
 sweep costs FT runs only; `pt_init` [ours] scales the PT initialisation, one PT run per c_pt.
