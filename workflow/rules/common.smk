@@ -74,11 +74,6 @@ def get_dln_gd_runs(wildcards):
     return DLN_RUNS[DLN_RUNS["gd_job"] == wildcards.gd_job].to_dict("records")
 
 
-def get_dln_gd_cache(wildcards):
-    """The folder where dln_gd jobs cache their finished batches (and resume from), one subfolder per task."""
-    return "results/dln/gd/.partial"
-
-
 def get_dln_minimiser_runs(wildcards):
     """The minimiser points of one seed (a dln_minimiser job), as records."""
     return DLN_MINIMISER[DLN_MINIMISER["seed"] == int(wildcards.seed)].to_dict(

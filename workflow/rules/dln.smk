@@ -42,7 +42,8 @@ rule dln_gd:
         gd=dln_exp.gd_settings(DLN["gd"], extended=True),
         argmin=DLN["argmin"],
         alpha_pt=DLN.get("alpha_pt"),
-        cache=get_dln_gd_cache,
+        # where dln_gd jobs cache their finished batches (and resume from), one subfolder per task
+        cache="results/dln/gd/.partial",
     script:
         "../scripts/dln_gd.py"
 
