@@ -46,7 +46,11 @@ def modarith(text: str, reference_width: int) -> dict:
 
 def measured(out: Path, costs: dict) -> dict:
     """Whatever the GPU check measured, as a partial unit-cost document (missing or failed parts are left out)."""
-    units = {"version": f"CUDA units measured by bench/gpu_check.sh ({(out / 'gpu.txt').read_text().strip()[:80]})"}
+    gpu = (out / "gpu.txt").read_text().strip().splitlines()[-1]  # nvidia-smi's row: name, memory, driver
+    units = {"version": f"CUDA units measured by bench/gpu_check.sh on {gpu}",
+             "uncertainty_gpu": f"GPU units measured once on {gpu} (bench/out/gpu_check.md; DLN GD and the vision "
+                                "units are upper bounds: launches folded in, fp32 at batch 128); other GPUs scale "
+                                "with their speed."}
     parts = [("dln", lambda: dln_gd((out / "dln_gd_cuda.txt").read_text())),
              ("vision", lambda: vision((out / "gpu_check.jsonl").read_text().splitlines())),
              ("modarith", lambda: modarith((out / "modarith_cuda.txt").read_text(),

@@ -68,3 +68,5 @@ def test_gpu_check_outputs_become_measured_cuda_units(tmp_path, monkeypatch):
     assert costs["vision"]["s_per_image_epoch"]["cuda"][32] == pytest.approx(1 / 20000)
     assert costs["vision"]["s_per_image_epoch"]["cpu"][28] == plan.load_costs(ROOT / plan.COSTS, measured_gpu=False)["vision"][
         "s_per_image_epoch"]["cpu"][28] and "measured by bench/gpu_check.sh" in costs["version"]
+    assert "measured once on NVIDIA H200" in costs["uncertainty_gpu"]  # the plan no longer calls them estimates
+    assert "estimates" in plan.load_costs(ROOT / plan.COSTS, measured_gpu=False)["uncertainty_gpu"]

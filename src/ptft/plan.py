@@ -1,8 +1,8 @@
 """`ptft plan`: what a config will cost before it is submitted, per arm and rule.
 
 Jobs, CPU-hours, GPU-hours, peak memory per job, disk and the longest single job, from the run tables the workflow
-itself builds and the unit costs in `bench/unit_costs.yaml` (measured on CPUs by the benchmarks; GPU units are
-marked there as estimates until `bench/gpu_check.sh` has run on a GPU). Costs are typical values; for GD, whose
+itself builds and the unit costs in `bench/unit_costs.yaml` (measured on CPUs by the benchmarks; its GPU estimates are
+replaced by the units `bench/gpu_check.sh` measured on a GPU, `bench/out/unit_costs.cuda.yaml`, where present). Costs are typical values; for GD, whose
 step count is known only once it converges, the bound (every batch running to `max_steps_extended`) is given beside
 it.
 """
@@ -73,5 +73,5 @@ def to_markdown(table: pd.DataFrame, costs: dict, cores: int = 2) -> str:
             f"least {max(cpu / cores, table.loc[table['cpu_h'] > 0, 'longest_job_h'].max()) * 60:.3g} min "
             f"on {cores} cores (CPU-hours ÷ cores, or its longest CPU job); GPU jobs come on top, on their own devices; "
             f"disk {table['disk_gb'].sum():.3g} GB of kept checkpoints.", "",
-            f"Uncertainty: {costs['uncertainty']}", ""]
+            f"Uncertainty: {costs['uncertainty']} {costs['uncertainty_gpu']}", ""]
     return "\n".join(head + [table.to_markdown(index=False, floatfmt=".3g"), ""])

@@ -28,7 +28,12 @@ def first_epoch_loss(runtime):
 
 def test_gpu_fp32_matches_cpu_and_bf16_channels_last_runs():
     cpu = first_epoch_loss(train.Runtime(device=torch.device("cpu")))
-    gpu = first_epoch_loss(train.Runtime(device=torch.device("cuda")))
+    tf32 = torch.backends.cudnn.allow_tf32
+    torch.backends.cudnn.allow_tf32 = False  # cuDNN convolutions default to TF32 (10-bit mantissa): compare true fp32
+    try:
+        gpu = first_epoch_loss(train.Runtime(device=torch.device("cuda")))
+    finally:
+        torch.backends.cudnn.allow_tf32 = tf32
     fast = first_epoch_loss(train.Runtime(device=torch.device("cuda"), channels_last=True, bf16=True))
-    assert gpu == pytest.approx(cpu, rel=1e-3)
-    assert fast == pytest.approx(gpu, rel=0.05)
+    assert gpu == pytest.approx(cpu, rel=1e-3), (cpu, gpu, fast)
+    assert fast == pytest.approx(gpu, rel=0.05), (cpu, gpu, fast)
