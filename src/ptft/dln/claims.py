@@ -2,7 +2,8 @@
 
 Errors are in units of the FT teacher's energy E[β*²] = 1. Knob comparisons are paired within seed (one seed =
 one teacher, one PT state and one FT sample shared by every knob value); agreement claims are equivalence tests,
-per (setting, α) cell and pooled over cells. Every threshold lives here, once, and is rendered into the text.
+per (setting, α) cell and pooled over cells (ptft.dln.agreement). Every threshold lives here, once, and is
+rendered into the text.
 """
 
 from dataclasses import replace
@@ -10,10 +11,11 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from ptft.dln import agreement
 from ptft.dln.experiments import PANEL_KEYS
 from ptft.dln.regimes import RECOVERY_FLOOR, computed_regimes
 from ptft.claim import GUARD, PAPER, Claim, NotRun, Outcome, at_value, require
-from ptft.stats import FAIL, INCONCLUSIVE, PASS, paired_difference, paired_effect
+from ptft.stats import FAIL, PASS, paired_difference, paired_effect
 
 # Relative spread over λ of the single-task error that still counts as "independent of λ". With balanced
 # initialisation λ drops out by algebra (docs/REFERENCE.md §8), so what remains is the stopping rule's residual (train MSE < 1e-7
@@ -45,49 +47,6 @@ RICH_LAMBDA = -0.9
 FAVOURED = {"no_overlap": ("I", "III"), "full_overlap": ("II", "IV"), "sparse_subset": ("IV",)}
 
 
-def _cells(df: pd.DataFrame) -> list:
-    return [k for k in PANEL_KEYS + ["alpha"] if k in df]
-
-
-def _equivalence(frame: pd.DataFrame, margin: float, what: str) -> Outcome:
-    """Agreement judged at two levels on per-run relative gaps `_r` (and absolute gaps `_d`):
-
-    - per (setting, α) cell, the paired interval over seeds: a cell whose interval lies wholly outside ±margin is a
-      detected disagreement (FAIL), however good the rest (a slip confined to a few cells must not hide);
-    - pooled, per seed the mean gap over all cells, then its interval over seeds: PASS when it lies inside ±margin
-      and no cell failed (a cell with a non-finite gap fails). Otherwise INCONCLUSIVE. The effect reported is the
-      pooled gap; the worst cells are listed with their standardised gap |mean gap| / (seed standard error + GD_FLOOR).
-    """
-    cells = _cells(frame)
-    rows = []
-    for key, cell in frame.groupby(cells):
-        e = paired_effect(cell["_r"].to_numpy())
-        d = cell["_d"].to_numpy()
-        se = d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else np.nan
-        # A run whose gap is not finite (a diverged run) did not reach its target: its cell fails, never drops out.
-        rows.append({**dict(zip(cells, key)), **vars(e), "z": abs(d.mean()) / (se + GD_FLOOR),
-                     "outside": e.within(margin) == FAIL or not np.isfinite(cell["_r"]).all()})
-    per_cell = pd.DataFrame(rows)
-    per_cell["reach"] = np.maximum(per_cell["ci_high"].abs(), per_cell["ci_low"].abs())
-    pooled = paired_effect(frame.groupby("seed")["_r"].mean().to_numpy())
-    failed = per_cell["outside"]
-    verdict = FAIL if failed.any() else PASS if pooled.within(margin) == PASS else INCONCLUSIVE
-    # The p-value of the test that decides: a failed cell's (Bonferroni over the cells, the FAIL is "some cell"),
-    # else the pooled equivalence test's.
-    cell_p = [paired_effect(cell["_r"].to_numpy()).p_within(margin) for _, cell in frame.groupby(cells)]
-    p_value = min(1.0, np.nanmin(np.where(failed, cell_p, np.nan)) * len(per_cell)) if failed.any() \
-        else pooled.p_within(margin)
-    worst = per_cell.sort_values(["outside", "reach"], ascending=False)
-    listing = "; ".join(
-        ", ".join(f"{k}={getattr(r, k):g}" for k in cells)
-        + f": {r.effect:+.3g} [{r.ci_low:+.3g}, {r.ci_high:+.3g}], standardised gap {r.z:.3g}"
-        + (" (outside the margin)" if r.outside else "")
-        for r in worst.head(5).itertuples())
-    numbers = (f"{what}; margin ±{margin:g}. Pooled over {len(per_cell)} cells: {pooled.describe()}. "
-               f"Cells whose interval lies wholly outside the margin: {int(failed.sum())}. Widest cells: {listing}")
-    return Outcome.of(verdict, pooled, numbers, len(frame), p_value)
-
-
 # --- the claims ---------------------------------------------------------------------------------------------------
 def pt_lambda_independent(t: dict) -> Outcome:
     runs = require(t["dln_single_task"], "single-task runs")
@@ -97,24 +56,6 @@ def pt_lambda_independent(t: dict) -> Outcome:
     numbers = (f"worst relative spread over λ ∈ {{{', '.join(f'{v:g}' for v in sorted(runs['lambda_pt'].unique()))}}} per seed (max over c_pt, α): "
                f"{e.describe()}; margin {LAMBDA_MARGIN:g}")
     return Outcome.within(e, LAMBDA_MARGIN, numbers, len(runs))
-
-
-def _gd_stratum(t: dict, rich: bool) -> pd.DataFrame:
-    """The GD runs of one stratum (λ_pt < RICH_LAMBDA or not) that have a finite-D minimiser, each flagged `capped`
-    (stopped at the last step cap: neither converged nor diverged), whatever its step count."""
-    runs = t["dln_simulations"]
-    runs = runs[(runs["lambda_pt"] < RICH_LAMBDA) == rich]
-    side = f"λ_pt {'<' if rich else '≥'} {RICH_LAMBDA:g}"
-    runs = require(runs.dropna(subset=["mse_argmin"]), f"GD runs with {side} and a finite-D argmin")
-    runs = runs.reset_index(drop=True)  # one label per run: gaps are listed by label
-    return runs.assign(capped=~(runs["converged"].astype(bool) | runs["diverged"].astype(bool)))
-
-
-def _run_list(runs: pd.DataFrame, gap: pd.Series) -> str:
-    """One line per run: its setting, α, seed, steps and relative gap."""
-    return "; ".join(f"λ={r.lambda_pt:g}/c={r.c_pt:g}/γ={r.gamma_ft:g}/ρ_ft={r.rho_ft:g}/ω={r.omega:g} "
-                     f"at α={r.alpha:g}, seed {r.seed}: {int(r.steps)} steps, train MSE {r.train_mse:.2g}, gap {g:+.3g}"
-                     for r, g in zip(runs.itertuples(), gap[runs.index]))
 
 
 def _gd_vs_minimiser(t: dict, rich: bool) -> Outcome:
@@ -131,17 +72,7 @@ def _gd_vs_minimiser(t: dict, rich: bool) -> Outcome:
 
 def _gd_gap(t: dict, rich: bool, floor: float) -> Outcome:
     """The GD-vs-minimiser equivalence of one stratum with the floor `floor`."""
-    sims = _gd_stratum(t, rich)
-    scale = sims.groupby(_cells(sims))["mse_argmin"].transform("mean") + floor
-    gap = sims["mse"] - sims["mse_argmin"]
-    capped, diverged = sims[sims["capped"]], sims[sims["diverged"].astype(bool)]
-    what = (f"(GD − minimiser) / (minimiser + {floor:g}) per run on the same data, D = "
-            f"{', '.join(map(str, sorted(sims['dim'].unique())))}, λ_pt {'<' if rich else '≥'} {RICH_LAMBDA:g}: "
-            f"all {len(sims)} runs, {len(capped)} of them stopped at the step cap "
-            f"(up to {int(sims['steps'].max())} steps; included with their gap: "
-            f"{_run_list(capped, gap / scale) or 'none'}), {len(diverged)} diverged"
-            + (f" ({_run_list(diverged, gap / scale)})" if len(diverged) else ""))
-    return _equivalence(sims.assign(_d=gap, _r=gap / scale), ARGMIN_MARGIN, what)
+    return agreement.gd_gap(t["dln_simulations"], rich=rich, rich_lambda=RICH_LAMBDA, floor=floor, margin=ARGMIN_MARGIN)
 
 
 def gd_reaches_minimiser(t: dict) -> Outcome:
@@ -171,7 +102,8 @@ def minimiser_agrees_with_replica(t: dict) -> Outcome:
             "results/dln/tables/finite_size.csv has it per D). "
             f"{len(recovered)} cells where both the minimiser and the replica are below {GD_FLOOR:g} are reported "
             f"apart, out of the test ({listing or 'none'})")
-    return _equivalence(points.assign(_d=gap, _r=gap / (points["replica"] + GD_FLOOR)), REPLICA_MARGIN, what)
+    return agreement.judge(points.assign(_d=gap, _r=gap / (points["replica"] + GD_FLOOR)), REPLICA_MARGIN, what,
+                           GD_FLOOR)
 
 
 def regimes_win(t: dict) -> Outcome:
@@ -268,7 +200,7 @@ def larger_scale_hurts(t: dict) -> Outcome:
 
 
 def _equivalence_test(gap: str, margin: float) -> str:
-    """The test text of an agreement claim judged by `_equivalence`."""
+    """The test text of an agreement claim judged by `agreement.judge`."""
     return (f"equivalence of {gap}: FAIL if some (setting, α) cell's interval over seeds lies wholly outside "
             f"±{margin:g}; PASS if none does and the interval of the gap pooled over cells lies inside it")
 
