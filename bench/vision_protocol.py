@@ -21,7 +21,7 @@ import torch
 from ptft import config
 from ptft.stats import paired_effect
 from ptft.vision import data as vdata
-from ptft.vision import train
+from ptft.vision import steps, train
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE_RUN = {"c_pt": 1.0, "gamma_ft": 1.0}
@@ -34,12 +34,12 @@ def mnist(section: dict) -> dict:
 
 
 def one_seed(prepared: dict, section: dict, seed: int, args, work: Path) -> list[dict]:
-    runtime = train.Runtime(device=torch.device("cpu"), eval_batch=512, checkpoint_every=1000)
+    runtime = steps.Runtime(device=torch.device("cpu"), eval_batch=512, checkpoint_every=1000)
     pt_cfg = {**section["pt"], "max_images": args.pt_images, "max_epochs": args.pt_epochs}
     ft_cfg = {**section["ft"], "max_epochs": args.ft_epochs, "lr": args.ft_lr}
     t0 = time.process_time()
     model, metrics = train.pretrain(prepared, seed=seed, alpha_rel=1.0, c_pt=1.0, stem=section["stem"],
-                                    relative_prefixes=[], opt=train.optim_from(pt_cfg), max_images=args.pt_images,
+                                    relative_prefixes=[], opt=steps.optim_from(pt_cfg), max_images=args.pt_images,
                                     runtime=runtime, workdir=work / f"pt{seed}")
     pt_cpu = time.process_time() - t0
     rows = []
@@ -47,7 +47,7 @@ def one_seed(prepared: dict, section: dict, seed: int, args, work: Path) -> list
         run = {"ft_id": f"s{seed}n{n}", "n": n, **REFERENCE_RUN}
         t0 = time.process_time()
         (row,), _ = train.finetune(prepared, model.state_dict(), [run], seed=seed, stem=section["stem"],
-                                   opt=train.optim_from(ft_cfg), policies=ft_policies(section),
+                                   opt=steps.optim_from(ft_cfg), policies=ft_policies(section),
                                    ensd=section["ensd"], runtime=runtime, workdir=work / "ft",
                                    eval_images="held_out", n_grid=args.n)
         rows.append({"seed": seed, "n": n, "test_acc": row["test_acc"], "probe_test_acc": row["probe_test_acc"],

@@ -1,6 +1,6 @@
 """Images/s of a ResNet-18 training step through the pipeline's data path vs the bare model step.
 
-Pipeline: ptft.vision.train.make_epoch_fn over uint8 images resident on the device (seeded shuffle, per-batch
+Pipeline: ptft.vision.steps.make_epoch_fn over uint8 images resident on the device (seeded shuffle, per-batch
 normalisation, optional channels_last / bf16). Bare: forward + backward + SGD step on pre-normalised float
 tensors sliced in order. Same model, optimiser, batch and device; the two alternate for `--repeats` rounds and
 the best round of each counts. Target ratio pipeline / bare >= 0.9.
@@ -19,7 +19,7 @@ import torch.nn.functional as F
 
 from ptft.deep.device import pick
 from ptft.vision import model as resnet
-from ptft.vision import train
+from ptft.vision import steps
 
 
 def sync(device):
@@ -30,7 +30,7 @@ def sync(device):
 def bare_epoch(model, opt, x_float, y, batch, runtime):
     model.train()
     for i in range(0, len(x_float), batch):
-        with train._autocast(runtime):
+        with steps.autocast(runtime):
             loss = F.cross_entropy(model(x_float[i:i + batch]), y[i:i + batch])
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -62,18 +62,18 @@ def main(argv=None):
     ap.add_argument("--label", default="")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
-    runtime = train.runtime_from({"channels_last": args.channels_last, "bf16": args.bf16, "eval_batch": 512,
+    runtime = steps.runtime_from({"channels_last": args.channels_last, "bf16": args.bf16, "eval_batch": 512,
                                   "checkpoint_every": 1}, pick(args.device))
     dev, n = runtime.device, args.batch * args.steps
     g = torch.Generator().manual_seed(0)
     x = torch.randint(0, 256, (n, args.in_channels, args.image_size, args.image_size), dtype=torch.uint8,
                       generator=g).to(dev)
     y = torch.randint(0, 98, (n,), generator=g).to(dev)
-    x_float = train.to_input(x, runtime)
-    model = train._prepare_model(resnet.build(98, stem=args.stem, seed=0, in_channels=args.in_channels), runtime)
+    x_float = steps.to_input(x, runtime)
+    model = steps.prepare_model(resnet.build(98, stem=args.stem, seed=0, in_channels=args.in_channels), runtime)
     net = torch.compile(model) if args.compile else model
     opt = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
-    pipeline = train.make_epoch_fn(x, y, batch_size=args.batch, seed=0, purpose="bench", runtime=runtime)
+    pipeline = steps.make_epoch_fn(x, y, batch_size=args.batch, seed=0, purpose="bench", runtime=runtime)
     pipeline(net, opt, 0)  # warm-up (and compilation)
     bare_epoch(net, opt, x_float, y, args.batch, runtime)
     best = {"pipeline": float("inf"), "bare": float("inf")}

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from ptft.vision import model as resnet
-from ptft.vision import train
+from ptft.vision import steps
 from ptft.vision.synthetic import stand_in
 
 pytestmark = [pytest.mark.gpu, pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")]
@@ -23,17 +23,17 @@ def first_epoch_loss(runtime):
         model = model.to(memory_format=torch.channels_last)
     torch.backends.cudnn.deterministic = True
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    return train.make_epoch_fn(x, y, batch_size=32, seed=0, purpose="gpu_test", runtime=runtime)(model, opt, 0)
+    return steps.make_epoch_fn(x, y, batch_size=32, seed=0, purpose="gpu_test", runtime=runtime)(model, opt, 0)
 
 
 def test_gpu_fp32_matches_cpu_and_bf16_channels_last_runs():
-    cpu = first_epoch_loss(train.Runtime(device=torch.device("cpu")))
+    cpu = first_epoch_loss(steps.Runtime(device=torch.device("cpu")))
     tf32 = torch.backends.cudnn.allow_tf32
     torch.backends.cudnn.allow_tf32 = False  # cuDNN convolutions default to TF32 (10-bit mantissa): compare true fp32
     try:
-        gpu = first_epoch_loss(train.Runtime(device=torch.device("cuda")))
+        gpu = first_epoch_loss(steps.Runtime(device=torch.device("cuda")))
     finally:
         torch.backends.cudnn.allow_tf32 = tf32
-    fast = first_epoch_loss(train.Runtime(device=torch.device("cuda"), channels_last=True, bf16=True))
+    fast = first_epoch_loss(steps.Runtime(device=torch.device("cuda"), channels_last=True, bf16=True))
     assert gpu == pytest.approx(cpu, rel=1e-3), (cpu, gpu, fast)
     assert fast == pytest.approx(gpu, rel=0.05), (cpu, gpu, fast)

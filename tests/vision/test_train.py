@@ -8,7 +8,7 @@ import torch
 
 from ptft.vision import model as resnet
 from ptft.vision import tasks
-from ptft.vision import train
+from ptft.vision import steps, train
 from ptft.vision.synthetic import stand_in
 
 SYN = dict(image_size=8, n_train_per_class=12, n_test_per_class=4, n_features=12, features_per_class=3,
@@ -16,7 +16,7 @@ SYN = dict(image_size=8, n_train_per_class=12, n_test_per_class=4, n_features=12
 EARLY = ["conv1", "bn1", "layer1", "layer2", "layer3"]
 POLICIES = {"alpha_rel": "early_layers", "c_pt": "ft_start", "gamma_ft": "pt_rows"}
 ENSD = {"layers": ["layer1", "layer4"], "images": "ft_train", "max_images": 8}
-CPU = train.Runtime(device=torch.device("cpu"), eval_batch=64, checkpoint_every=100)
+CPU = steps.Runtime(device=torch.device("cpu"), eval_batch=64, checkpoint_every=100)
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +26,7 @@ def data():
 
 def round_trip(data, tmp):
     torch.set_num_threads(1)
-    pt_opt = train.Optim(lr=0.01, momentum=0.9, batch_size=32, max_epochs=3, stop_loss=1e-3)
+    pt_opt = steps.Optim(lr=0.01, momentum=0.9, batch_size=32, max_epochs=3, stop_loss=1e-3)
     # One PT job of two runs (seeds 3 and 4 of one knob setting), their models in one file.
     pt_runs = [{"pt_id": "p3", "seed": 3, "alpha_rel": 2.0}, {"pt_id": "p4", "seed": 4, "alpha_rel": 2.0}]
     states, pt_rows, pt_history = train.pretrain_runs(data, pt_runs, stem="imagenet", relative_prefixes=EARLY,
@@ -37,7 +37,7 @@ def round_trip(data, tmp):
     pt_state = train.load_pretrained(tmp / "model.pt", "p3")
     assert pt_state.keys() == states["p3"].keys() and all(torch.equal(v, states["p3"][k]) for k, v in pt_state.items())
     assert not torch.equal(pt_state["fc.weight"], states["p4"]["fc.weight"])  # each run its own model
-    ft_opt = train.Optim(lr=0.01, momentum=0.9, batch_size=32, max_epochs=4, stop_loss=1e-4)
+    ft_opt = steps.Optim(lr=0.01, momentum=0.9, batch_size=32, max_epochs=4, stop_loss=1e-4)
     runs = [{"ft_id": "a", "c_pt": 1.0, "gamma_ft": 1.0, "n": 8}, {"ft_id": "b", "c_pt": 2.0, "gamma_ft": 0.0, "n": 16}]
     rows, ensd = train.finetune(data, pt_state, runs, seed=3, stem="imagenet", opt=ft_opt, policies=POLICIES,
                                 ensd=ENSD, runtime=CPU, workdir=tmp / "ft")
@@ -90,10 +90,10 @@ def test_held_out_evaluation_scores_runs_and_probe_on_the_unused_ft_images(data)
 
 def test_finetune_reports_the_held_out_count(data, tmp_path):
     torch.set_num_threads(1)
-    pt_opt = train.Optim(lr=0.01, momentum=0.9, batch_size=32, max_epochs=1, stop_loss=1e-3)
+    pt_opt = steps.Optim(lr=0.01, momentum=0.9, batch_size=32, max_epochs=1, stop_loss=1e-3)
     model, metrics = train.pretrain(data, seed=3, alpha_rel=1.0, c_pt=1.0, stem="imagenet", relative_prefixes=[],
                                     opt=pt_opt, max_images=32, runtime=CPU, workdir=tmp_path / "pt")
-    ft_opt = train.Optim(lr=0.01, momentum=0.9, batch_size=32, max_epochs=1, stop_loss=1e-4)
+    ft_opt = steps.Optim(lr=0.01, momentum=0.9, batch_size=32, max_epochs=1, stop_loss=1e-4)
     (row,), _ = train.finetune(data, model.state_dict(), [{"ft_id": "a", "c_pt": 1.0, "gamma_ft": 1.0, "n": 8}],
                                seed=3, stem="imagenet", opt=ft_opt, policies=POLICIES, ensd=ENSD, runtime=CPU,
                                workdir=tmp_path / "ft", eval_images="held_out", n_grid=[8, 16])
@@ -104,19 +104,19 @@ def test_ensd_of_an_ft_start_is_computed_once_per_start_and_equals_a_fresh_one(d
     """Runs that differ in n only share their FT start: its ENSD activations are computed once and are those of the
     start itself (the pre-FT side of every ENSD row equals the start's own participation ratio)."""
     torch.set_num_threads(1)
-    pt_opt = train.Optim(lr=0.01, momentum=0.9, batch_size=32, max_epochs=1, stop_loss=1e-3)
+    pt_opt = steps.Optim(lr=0.01, momentum=0.9, batch_size=32, max_epochs=1, stop_loss=1e-3)
     model, metrics = train.pretrain(data, seed=3, alpha_rel=1.0, c_pt=1.0, stem="imagenet", relative_prefixes=[],
                                     opt=pt_opt, max_images=32, runtime=CPU, workdir=tmp_path / "pt")
     calls = []
     real = train.activations
     monkeypatch.setattr(train, "activations", lambda m, x, layers: calls.append(list(layers)) or real(m, x, layers))
-    ft_opt = train.Optim(lr=0.01, momentum=0.9, batch_size=32, max_epochs=1, stop_loss=1e-4)
+    ft_opt = steps.Optim(lr=0.01, momentum=0.9, batch_size=32, max_epochs=1, stop_loss=1e-4)
     runs = [{"ft_id": f"{c}-{n}", "c_pt": c, "gamma_ft": 1.0, "n": n} for c in (1.0, 2.0) for n in (8, 16)]
     _, ensd = train.finetune(data, model.state_dict(), runs, seed=3, stem="imagenet", opt=ft_opt,
                              policies=POLICIES, ensd=ENSD, runtime=CPU, workdir=tmp_path / "ft")
     # ENSD: 2 starts + 4 fine-tuned models; the probe's avgpool features: the evaluation images + 2 sizes of n.
     assert sum(c == ENSD["layers"] for c in calls) == 2 + 4
-    probe_x = train.to_input(train._ensd_images(data, tasks.label_split(10, 3), 3, ENSD, None), CPU)
+    probe_x = steps.to_input(train._ensd_images(data, tasks.label_split(10, 3), 3, ENSD, None), CPU)
     pt_model = train._network(data, "imagenet", 3)
     pt_model.load_state_dict(model.state_dict())
     for c in (1.0, 2.0):
@@ -128,21 +128,21 @@ def test_ensd_of_an_ft_start_is_computed_once_per_start_and_equals_a_fresh_one(d
 
 
 def test_minibatches_never_leave_a_single_image():
-    sizes = [len(b) for b in train.batches(torch.arange(129), 128)]
+    sizes = [len(b) for b in steps.batches(torch.arange(129), 128)]
     assert sizes == [129]
-    assert [len(b) for b in train.batches(torch.arange(130), 128)] == [128, 2]
+    assert [len(b) for b in steps.batches(torch.arange(130), 128)] == [128, 2]
 
 
 def test_inputs_are_normalised_to_minus_one_one():
     x = torch.tensor([0, 255], dtype=torch.uint8).view(1, 2, 1, 1).expand(1, 2, 2, 2).contiguous()
-    out = train.to_input(x, CPU)
+    out = steps.to_input(x, CPU)
     assert out.min().item() == -1.0 and out.max().item() == 1.0
 
 
 def test_pretraining_never_trains_the_ft_rows_of_the_head(data, tmp_path):
     """PT reads logits 2.. (as the authors), so fc rows 0–1 end PT exactly at their init; the other rows move."""
     torch.set_num_threads(1)
-    opt = train.Optim(lr=0.05, momentum=0.9, batch_size=16, max_epochs=2, stop_loss=0.0)
+    opt = steps.Optim(lr=0.05, momentum=0.9, batch_size=16, max_epochs=2, stop_loss=0.0)
     model, _ = train.pretrain(data, seed=1, alpha_rel=1.0, c_pt=1.0, stem="imagenet", relative_prefixes=["conv1"],
                               opt=opt, max_images=48, runtime=CPU, workdir=tmp_path)
     init = resnet.build(10, seed=1)
@@ -168,7 +168,7 @@ def test_mnist_shaped_images_train_through_a_one_channel_stem():
     model = resnet.build(10, seed=0, in_channels=1)
     assert model.conv1.weight.shape == (64, 1, 7, 7)
     x = torch.randint(0, 256, (4, 1, 28, 28), dtype=torch.uint8)
-    assert model(train.to_input(x, CPU)).shape == (4, 10)
+    assert model(steps.to_input(x, CPU)).shape == (4, 10)
 
 
 def test_recomputed_bn_statistics_are_those_of_the_ft_images():
@@ -177,8 +177,8 @@ def test_recomputed_bn_statistics_are_those_of_the_ft_images():
     model = resnet.build(10, seed=0, in_channels=1)
     model.bn1.running_mean.fill_(5.0)
     x = torch.randint(0, 256, (12, 1, 28, 28), dtype=torch.uint8)
-    train.recompute_bn_stats(model, x, batch_size=128, runtime=CPU)
-    pre = model.conv1(train.to_input(x, CPU)).detach()
+    steps.recompute_bn_stats(model, x, batch_size=128, runtime=CPU)
+    pre = model.conv1(steps.to_input(x, CPU)).detach()
     torch.testing.assert_close(model.bn1.running_mean, pre.mean(dim=(0, 2, 3)), rtol=1e-4, atol=1e-5)
     torch.testing.assert_close(model.bn1.running_var, pre.var(dim=(0, 2, 3), unbiased=True), rtol=1e-4, atol=1e-5)
     assert model.bn1.momentum == 0.1  # training's momentum restored
