@@ -96,7 +96,10 @@ def minimiser_agrees_with_replica(t: dict) -> Outcome:
     recovered = points[floor].drop_duplicates(keys)
     points, error = require(points[~floor], "minimiser points above the floor"), error[~floor]
     gap = error - points["replica"]
-    listing = "; ".join(", ".join(f"{k}={getattr(r, k):g}" for k in keys) for r in recovered.itertuples())
+    listing = "; ".join(  # one entry per setting, its recovered α values together
+        ", ".join(f"{k}={v:g}" for k, v in zip(PANEL_KEYS, setting))
+        + f" at α ∈ {{{', '.join(f'{a:g}' for a in sorted(cell['alpha']))}}}"
+        for setting, cell in recovered.groupby(PANEL_KEYS, sort=True))
     what = (f"(minimiser / seed teacher energy − replica) / (replica + {GD_FLOOR:g}) per run at D = "
             f"{', '.join(map(str, sorted(points['dim'].unique())))} (finite-size bias included; "
             "results/dln/tables/finite_size.csv has it per D). "
