@@ -18,6 +18,10 @@ from ptft.stats import Effect
 
 PAPER, CONTROL, GUARD = "paper claim", "control", "guard"
 KINDS = (PAPER, CONTROL, GUARD)
+# How a claim's verdict follows from its numbers: the interval against 0 (directional), inside ±margin
+# (equivalence), above −margin (non-inferiority), or a count of failing runs beside which the interval is reported.
+DIRECTIONAL, EQUIVALENCE, NON_INFERIORITY, COUNT = "directional", "equivalence", "non-inferiority", "count"
+DECISIONS = (DIRECTIONAL, EQUIVALENCE, NON_INFERIORITY, COUNT)
 
 
 class NotRun(Exception):
@@ -69,6 +73,8 @@ class Claim:
 
     kind: PAPER, CONTROL or GUARD. unit: what `effect` is measured in. margin: the equivalence (or
     non-inferiority) margin in that unit, fixed with its reason beside the claim; None for a directional claim.
+    decision: how the verdict follows from the numbers (DECISIONS); by default directional without a margin,
+    equivalence with one.
     """
 
     id: str
@@ -81,10 +87,15 @@ class Claim:
     kind: str = field(kw_only=True)
     unit: str = field(kw_only=True)
     margin: float | None = field(default=None, kw_only=True)
+    decision: str | None = field(default=None, kw_only=True)
 
     def __post_init__(self):
         if self.kind not in KINDS:
             raise ValueError(f"claim {self.id}: kind {self.kind!r} is not one of {KINDS}")
+        if self.decision is None:
+            object.__setattr__(self, "decision", DIRECTIONAL if self.margin is None else EQUIVALENCE)
+        if self.decision not in DECISIONS:
+            raise ValueError(f"claim {self.id}: decision {self.decision!r} is not one of {DECISIONS}")
         if not self.unit:
             raise ValueError(f"claim {self.id}: no unit (what its effect is measured in)")
 

@@ -16,8 +16,8 @@ from ptft.tables import html_page
 
 VERDICTS = (PASS, FAIL, INCONCLUSIVE, NOT_RUN)
 COLUMNS = ["claim_id", "arm", "kind", "verdict_holm", "verdict", "effect", "ci_low", "ci_high", "unit", "margin",
-           "p_value", "p_holm", "n_seeds", "detectable_effect", "n_runs", "claim", "domain", "test", "numbers",
-           "data_source"]
+           "decision", "p_value", "p_holm", "n_seeds", "detectable_effect", "n_runs", "claim", "domain", "test",
+           "numbers", "data_source"]
 # What the verdict table shows (the CSV has every column).
 SHOWN = ["claim_id", "kind", "verdict_holm", "verdict", "effect", "ci_low", "ci_high", "unit", "margin", "p_holm",
          "n_seeds", "detectable_effect"]
@@ -68,7 +68,8 @@ def evaluate(tables: dict, claims, sources: dict | None = None) -> pd.DataFrame:
     rows = []
     for claim in claims:
         row = {"claim_id": claim.id, "arm": claim.arm, "kind": claim.kind, "unit": claim.unit,
-               "margin": claim.margin if claim.margin is not None else np.nan, "claim": claim.statement,
+               "margin": claim.margin if claim.margin is not None else np.nan, "decision": claim.decision,
+               "claim": claim.statement,
                "domain": claim.domain, "test": claim.test} | _row(claim, tables)
         row["data_source"] = ", ".join(sorted({sources.get(n) or "unknown" for n in claim.needs if n in tables}))
         rows.append(row)

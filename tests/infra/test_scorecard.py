@@ -273,3 +273,36 @@ def test_holm_turns_a_marginal_pass_inconclusive_and_keeps_a_strong_one():
     assert card.loc["weak", "verdict_holm"] == INCONCLUSIVE
     assert card.loc["weak_too", "verdict_holm"] == INCONCLUSIVE and card.loc["strong", "verdict_holm"] == PASS
     assert "3 paper claims: 1 PASS, 0 FAIL, 2 INCONCLUSIVE" in scorecard.to_markdown(card.reset_index())
+
+
+def test_scorecard_figure_draws_every_claim_with_its_decision(tmp_path):
+    """One row per claim, NOT RUN ones included; an equivalence claim shades ±margin, a non-inferiority claim
+    everything above −margin; a claim decided by a count draws its interval hollow."""
+    import matplotlib.pyplot as plt
+
+    from ptft import plotting, scorecard_figure
+    from ptft.claim import COUNT, DIRECTIONAL, EQUIVALENCE, NON_INFERIORITY
+
+    card = pd.DataFrame({
+        "claim_id": ["eq", "ni", "dir", "count", "off"], "kind": ["paper claim"] * 2 + ["control"] * 3,
+        "verdict_holm": [PASS, INCONCLUSIVE, PASS, FAIL, NOT_RUN], "verdict": [PASS, INCONCLUSIVE, PASS, FAIL, NOT_RUN],
+        "effect": [0.01, -0.01, -0.3, 0.01, np.nan], "ci_low": [-0.02, -0.05, -0.4, -0.03, np.nan],
+        "ci_high": [0.03, 0.03, -0.2, 0.05, np.nan], "unit": ["u"] * 5, "margin": [0.05, 0.02, np.nan, np.nan, np.nan],
+        "decision": [EQUIVALENCE, NON_INFERIORITY, DIRECTIONAL, COUNT, DIRECTIONAL],
+        "n_seeds": ["8", "8", "8", "8", "0"], "data_source": ["generated", "real", "real", "real", None]})
+    fig = scorecard_figure.figure(card)
+    axes = fig.axes
+    assert len(axes) == len(card)
+    def band(ax):  # the shaded span (axvspan: a rectangle in data x)
+        patch = ax.patches[0]
+        return patch.get_x(), patch.get_x() + patch.get_width()
+
+    assert np.allclose(band(axes[0]), (-0.05, 0.05))
+    assert np.allclose(band(axes[1]), (-0.02, axes[1].get_xlim()[1]))
+    assert not axes[2].patches and not axes[4].lines[1:]  # no band without a margin; a NOT RUN row has only its 0 line
+    assert axes[3].lines[-1].get_markerfacecolor() == "white"  # the count decides: hollow
+    assert all(ax.get_xlim()[0] == -ax.get_xlim()[1] for ax in axes)  # centred on 0
+    assert scorecard_figure.data_source(card) == "generated, real"
+    plotting.save(fig, [tmp_path / "scorecard.png"], data_source=scorecard_figure.data_source(card))
+    assert (tmp_path / "scorecard.png").stat().st_size > 0
+    plt.close("all")

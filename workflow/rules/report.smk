@@ -47,6 +47,7 @@ REPORT_ITEMS = {
 }
 TARGETS["report"] = [
     "results/scorecard.md",
+    "results/scorecard.png",
     "results/provenance.csv",
     "results/plan.md",
 ]
@@ -65,6 +66,11 @@ rule scorecard:
         ),
         # Included by workflow/report/workflow.rst: the report's landing page.
         landing="results/report_landing.html",
+        figure=report(
+            multiext("results/scorecard", ".pdf", ".png"),
+            caption="../report/scorecard_figure.rst",
+            category="Scorecard",
+        ),
     log:
         "logs/report/scorecard.log",
     conda:

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from ptft import collect, io, report, scorecard
+from ptft import collect, io, plotting, report, scorecard, scorecard_figure
 from ptft.arms import CLAIMS
 from ptft.dln.analysis import FINITE_SIZE_KEY, finite_size_keys
 from ptft.provenance import input_source, tracked
@@ -20,6 +20,8 @@ with tracked(snakemake, data_source="generated"):
     io.write_csv(snakemake.output.csv, card)
     io.write_text(snakemake.output.md, scorecard.to_markdown(card))
     io.write_text(snakemake.output.html, scorecard.to_html(card))
+    plotting.save(scorecard_figure.figure(card), snakemake.output.figure,
+                  data_source=scorecard_figure.data_source(card), note=scorecard_figure.NOTE)
     needs = {claim.id: claim.needs for claim in CLAIMS}
     links = report.claim_links(card, needs, dict(snakemake.params.report_items))
     io.write_text(snakemake.output.landing, report.landing(card, links))

@@ -14,7 +14,7 @@ import numpy as np
 
 from ptft.deep.claims import REFERENCE, beats_probe_claim, knob_claims
 from ptft.modarith.runs import AXES
-from ptft.claim import CONTROL, Claim, Outcome, at_value, require
+from ptft.claim import CONTROL, COUNT, NON_INFERIORITY, Claim, Outcome, at_value, require
 from ptft.stats import FAIL, INCONCLUSIVE, PASS, paired_effect
 
 TABLE = "modarith_finetune"
@@ -79,7 +79,7 @@ def _controls() -> tuple:
               f"{TABLE} (family = same); the largest ft_train_frac; {ref}",
               f"per-seed FT test accuracy minus the PT model's own; PASS if the 95% interval lies above "
               f"−{SAME_MARGIN:g} (non-inferiority), FAIL if below", (TABLE,), _same_reaches_pt, kind=CONTROL,
-              unit="test accuracy", margin=SAME_MARGIN),
+              unit="test accuracy", margin=SAME_MARGIN, decision=NON_INFERIORITY),
         *(beats_probe_claim(f"transformer_control_{family}_beats_probe", "modarith", TABLE, AXES, family,
                             model="transformer") for family in ("shared", "subset")),
         Claim("transformer_control_pt_generalised", "modarith",
@@ -88,7 +88,7 @@ def _controls() -> tuple:
               f"{TABLE}, one row per PT run (pt_min_op_acc: its worst operation); every PT task; {ref}",
               f"count of PT runs under {PT_ACC:g}: PASS if none, FAIL if any (named); the Student-t interval of the "
               "per-seed worst-operation accuracy minus the bar is reported beside it", (TABLE,), _pt_generalised,
-              kind=CONTROL, unit="PT test accuracy (worst operation) − the bar"),
+              kind=CONTROL, unit="PT test accuracy (worst operation) − the bar", decision=COUNT),
     )
 
 
