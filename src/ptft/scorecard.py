@@ -10,7 +10,7 @@ verdict; it collects them, adjusts their p-values by Holm within each kind (the 
 import numpy as np
 import pandas as pd
 
-from ptft.claim import KINDS, Claim, NotRun
+from ptft.claim import KINDS, NON_INFERIORITY, Claim, NotRun
 from ptft.stats import CONFIDENCE, FAIL, INCONCLUSIVE, METHOD, NOT_RUN, PASS, holm
 from ptft.tables import html_page
 
@@ -76,6 +76,13 @@ def evaluate(tables: dict, claims, sources: dict | None = None) -> pd.DataFrame:
     return with_holm(pd.DataFrame(rows)).reindex(columns=COLUMNS)
 
 
+def _margin(row) -> str:
+    """"; margin ±m" (equivalence) or "; margin −m (non-inferiority)"; nothing for a claim without a margin."""
+    if pd.isna(row.margin):
+        return ""
+    return f"; margin −{row.margin:g} (non-inferiority)" if row.decision == NON_INFERIORITY else f"; margin ±{row.margin:g}"
+
+
 MEANING = {
     PASS: f"the {CONFIDENCE:.0%} interval of the effect excludes 0 in the paper's direction (an agreement claim: the "
           "interval of the gap lies inside its stated margin)",
@@ -119,7 +126,7 @@ def to_markdown(card: pd.DataFrame) -> str:
     for row in card.itertuples():
         lines += [f"## {row.claim_id}: {row.verdict_holm} ({row.kind}; {row.verdict} before Holm)", "",
                   f"*Claim.* {row.claim}", "", f"*Domain.* {row.domain}", "", f"*Test.* {row.test}", "",
-                  f"*Unit.* {row.unit}" + (f"; margin ±{row.margin:g}" if pd.notna(row.margin) else ""), "",
+                  f"*Unit.* {row.unit}" + _margin(row), "",
                   f"*Numbers.* {row.numbers}", "", f"*Data.* {row.data_source}", ""]
     return "\n".join(lines)
 
@@ -140,7 +147,7 @@ def to_html(card: pd.DataFrame) -> str:
         f"{r.verdict_holm} <small>({html.escape(r.kind)}; {r.verdict} before Holm)</small></h3>"
         f"<p><i>Claim.</i> {html.escape(r.claim)}</p><p><i>Domain.</i> {html.escape(r.domain)}</p>"
         f"<p><i>Test.</i> {html.escape(r.test)}</p><p><i>Unit.</i> {html.escape(r.unit)}"
-        + (f"; margin ±{r.margin:g}" if pd.notna(r.margin) else "")
+        + _margin(r)
         + f"</p><p><i>Numbers.</i> {html.escape(str(r.numbers))}</p>"
         for r in card.itertuples())
     return html_page("Reproduction scorecard", f"<p>{html.escape(headline(card))}</p><p>Intervals: {METHOD}, "
