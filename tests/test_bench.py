@@ -13,6 +13,8 @@ COMMANDS = {
     "vision_step": ["--in-channels", "1", "--image-size", "16", "--batch", "4", "--steps", "1", "--repeats", "1"],
     "modarith_step": ["--members", "2", "--steps", "2"],
     "dln_gd": ["--dim", "40", "--alpha", "0.5", "--steps", "20", "--runs", "2"],
+    "gpu_packing": ["--device", "cpu", "--jobs", "1", "--seconds", "0.5", "--startup-s", "5", "--image-size", "16",
+                    "--batch", "4", "--steps", "1", "--threads", "1"],
 }
 
 

@@ -3,13 +3,14 @@
 import multiprocessing as mp
 import time
 
+import numpy as np
 import pytest
 
-from ptft.gpu_slots import NoFreeSlot, gpu_slot, visible_devices
+from ptft.gpu_slots import NoFreeSlot, gpu_slot, jobs_per_gpu, visible_devices
 
 
-def _job(lock_dir, devices, hold_s, queue):
-    env = {}
+def _job(lock_dir, devices, hold_s, queue, env=None):
+    env = {} if env is None else env
     with gpu_slot(devices=devices, lock_dir=lock_dir, env=env) as got:
         start = time.monotonic()
         time.sleep(hold_s)
@@ -72,3 +73,39 @@ def test_noop_without_cuda_or_under_slurm(tmp_path):
     with gpu_slot(0, devices=["0"], lock_dir=tmp_path, env=env) as got:
         assert got == []
     assert not list(tmp_path.iterdir())
+
+
+def test_jobs_share_a_device_up_to_its_slots(tmp_path):
+    """PTFT_JOBS_PER_GPU=2, one fake device, 5 processes: never more than 2 at once on it, every job ran."""
+    ctx = mp.get_context("fork")
+    queue = ctx.Queue()
+    env = {"PTFT_JOBS_PER_GPU": "2"}
+    procs = [ctx.Process(target=_job, args=(tmp_path, ["0"], 0.3, queue, dict(env))) for _ in range(5)]
+    for p in procs:
+        p.start()
+    results = [queue.get(timeout=60) for _ in procs]
+    for p in procs:
+        p.join(timeout=60)
+        assert p.exitcode == 0
+    events = sorted([(s, 1) for *_, s, _ in results] + [(e, -1) for *_, e in results])
+    running = np.cumsum([step for _, step in events])
+    assert running.max() == 2 and len(results) == 5
+
+
+def test_slots_fill_every_device_first_and_one_job_never_takes_two_slots_of_a_device(tmp_path):
+    env = {"PTFT_JOBS_PER_GPU": "3"}
+    with gpu_slot(devices=["0", "1"], lock_dir=tmp_path, env=dict(env)) as a, \
+            gpu_slot(devices=["0", "1"], lock_dir=tmp_path, env=dict(env)) as b, \
+            gpu_slot(devices=["0", "1"], lock_dir=tmp_path, env=dict(env)) as c:
+        assert (a, b, c) == (["0"], ["1"], ["0"])
+        with gpu_slot(2, devices=["0", "1"], lock_dir=tmp_path, env=dict(env)) as pair:
+            assert sorted(pair) == ["0", "1"]
+    with pytest.raises(ValueError, match="2 GPU"), gpu_slot(2, devices=["0"], lock_dir=tmp_path, env=dict(env)):
+        pass
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "two", ""])
+def test_bad_jobs_per_gpu_is_named(value):
+    with pytest.raises(ValueError, match="PTFT_JOBS_PER_GPU"):
+        jobs_per_gpu({"PTFT_JOBS_PER_GPU": value})
+    assert jobs_per_gpu({}) == 1
