@@ -98,7 +98,10 @@ HOLM = (f"`verdict_holm` is the verdict after Holm's correction within each kind
         "Kinds: a *paper claim* tests a statement of the paper where the paper makes it; a *control* [ours] checks that "
         "the protocol measures what it says; a *guard* holds by construction unless the code is broken. `unit` is what "
         "the effect is measured in; `margin` is the equivalence (or non-inferiority) margin fixed beside the claim "
-        "(src/ptft/<arm>/claims.py) before the run; n_seeds `exact` marks deterministic theory (no seeds).")
+        "(src/ptft/<arm>/claims.py) before the run; `decision` (a column of the CSV) says how the verdict "
+        "follows: the interval against 0 (directional), inside ±margin (equivalence), above −margin "
+        "(non-inferiority), or a count of failing runs; n_seeds `exact` marks deterministic theory (no seeds). "
+        "results/scorecard.png draws every row.")
 
 
 def headline(card: pd.DataFrame) -> str:
