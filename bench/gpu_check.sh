@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
-OUT=${OUT:-bench/out}
+OUT=${1:-bench/out}  # where the outputs go (argument 1; a variable named OUT in the environment is ignored)
 [[ -x "$PY" ]] || make venv >/dev/null
 mkdir -p "$OUT"
 : > "$OUT/gpu_check.jsonl"
