@@ -18,28 +18,18 @@ import torch
 
 
 def worker(args) -> None:
-    from ptft.deep.device import pick
-    from ptft.vision import model as resnet
     from ptft.vision import steps
+    from vision_step import setup  # beside this script
 
-    torch.set_num_threads(args.threads)
-    runtime = steps.runtime_from({"channels_last": args.channels_last, "bf16": args.bf16, "eval_batch": 512,
-                                  "checkpoint_every": 1}, pick(args.device))
-    n = args.batch * args.steps
-    g = torch.Generator().manual_seed(0)
-    x = torch.randint(0, 256, (n, 3, args.image_size, args.image_size), dtype=torch.uint8, generator=g)
-    y = torch.randint(0, 98, (n,), generator=g)
-    x, y = x.to(runtime.device), y.to(runtime.device)
-    model = steps.prepare_model(resnet.build(98, seed=0), runtime)
+    runtime, x, y, model = setup(args)
+    n = len(x)
     opt = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
     epoch = steps.make_epoch_fn(x, y, batch_size=args.batch, seed=0, purpose="bench", runtime=runtime)
-    epoch(model, opt, 0)  # warm-up: cuDNN autotuning, allocator
-    if runtime.device.type == "cuda":
-        torch.cuda.synchronize()
+    epoch(model, opt, 0)  # warm-up: cuDNN autotuning, allocator; returns a Python float: synchronised
     time.sleep(max(0.0, args.start_at - time.time()))
     start, images, e = time.time(), 0, 1
     while time.time() < args.start_at + args.seconds:
-        epoch(model, opt, e)  # returns a Python float: synchronised
+        epoch(model, opt, e)  # synchronised likewise
         images, e = images + n, e + 1
     print(json.dumps({"start": start, "end": time.time(), "images": images}))
 
@@ -72,6 +62,7 @@ def main():
     ap.add_argument("--channels-last", action="store_true")
     ap.add_argument("--bf16", action="store_true")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    ap.set_defaults(in_channels=3, stem="imagenet")  # what vision_step.setup reads beside these
     ap.add_argument("--start-at", type=float, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:

@@ -46,6 +46,21 @@ def timed(fn, device):
     return time.perf_counter() - start
 
 
+def setup(args):
+    """The runtime, `args.batch × args.steps` random uint8 images with labels on its device, and the ResNet-18
+    (bench/gpu_packing.py builds its jobs with this too)."""
+    torch.set_num_threads(args.threads)
+    runtime = steps.runtime_from({"channels_last": args.channels_last, "bf16": args.bf16, "eval_batch": 512,
+                                  "checkpoint_every": 1}, pick(args.device))
+    n = args.batch * args.steps
+    g = torch.Generator().manual_seed(0)
+    x = torch.randint(0, 256, (n, args.in_channels, args.image_size, args.image_size), dtype=torch.uint8,
+                      generator=g).to(runtime.device)
+    y = torch.randint(0, 98, (n,), generator=g).to(runtime.device)
+    model = steps.prepare_model(resnet.build(98, stem=args.stem, seed=0, in_channels=args.in_channels), runtime)
+    return runtime, x, y, model
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--device", default="auto")
@@ -61,16 +76,9 @@ def main(argv=None):
     ap.add_argument("--compile", action="store_true", help="torch.compile the model (both paths)")
     ap.add_argument("--label", default="")
     args = ap.parse_args(argv)
-    torch.set_num_threads(args.threads)
-    runtime = steps.runtime_from({"channels_last": args.channels_last, "bf16": args.bf16, "eval_batch": 512,
-                                  "checkpoint_every": 1}, pick(args.device))
-    dev, n = runtime.device, args.batch * args.steps
-    g = torch.Generator().manual_seed(0)
-    x = torch.randint(0, 256, (n, args.in_channels, args.image_size, args.image_size), dtype=torch.uint8,
-                      generator=g).to(dev)
-    y = torch.randint(0, 98, (n,), generator=g).to(dev)
+    runtime, x, y, model = setup(args)
+    dev, n = runtime.device, len(x)
     x_float = steps.to_input(x, runtime)
-    model = steps.prepare_model(resnet.build(98, stem=args.stem, seed=0, in_channels=args.in_channels), runtime)
     net = torch.compile(model) if args.compile else model
     opt = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
     pipeline = steps.make_epoch_fn(x, y, batch_size=args.batch, seed=0, purpose="bench", runtime=runtime)

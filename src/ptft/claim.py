@@ -96,6 +96,9 @@ class Claim:
             object.__setattr__(self, "decision", DIRECTIONAL if self.margin is None else EQUIVALENCE)
         if self.decision not in DECISIONS:
             raise ValueError(f"claim {self.id}: decision {self.decision!r} is not one of {DECISIONS}")
+        if (self.margin is not None) != (self.decision in (EQUIVALENCE, NON_INFERIORITY)):
+            raise ValueError(f"claim {self.id}: a margin goes with an equivalence or non-inferiority decision, and "
+                             f"only with one (decision {self.decision!r}, margin {self.margin!r})")
         if not self.unit:
             raise ValueError(f"claim {self.id}: no unit (what its effect is measured in)")
 

@@ -5,9 +5,9 @@ without this every job would train on device 0. A slot is an exclusive `flock` o
 the kernel drops it when the process exits, so a killed job never leaves a device locked.
 
 Jobs too small to fill a GPU can share one: with `PTFT_JOBS_PER_GPU=k` each device has k slots (`gpu<id>.lock`,
-`gpu<id>.1.lock`, …), filled across devices first, and `--resources gpu=` counts slots (k × devices). Measured on
-an H200: four ResNet-18 training jobs at batch 128 and 32 px take 3.9× the images/s of one, eight 4.0×
-(bench/README.md, "Several jobs on one GPU").
+`gpu<id>.1.lock`, …), a job takes one on the least loaded device, and `--resources gpu=` counts slots
+(k × devices). Measured on an H200: four ResNet-18 training jobs at batch 128 and 32 px take 3.9× the images/s
+of one, eight 4.0× (bench/README.md, "Several jobs on one GPU").
 
 Usage in a GPU rule's script, entered *before* torch touches CUDA:
 
@@ -91,24 +91,22 @@ def try_lock(lock_dir: Path, device: str, slot: int = 0):
 
 
 def acquire(devices: list[str], count: int, lock_dir: Path, timeout_s: float | None, slots: int = 1):
-    """Lock a slot on each of `count` distinct `devices` (`slots` per device, the first slots of every device before
-    the second ones), waiting up to `timeout_s` (None: forever); return [(device, file), ...]."""
+    """Lock a slot on each of `count` distinct `devices` (`slots` per device), the least loaded devices first,
+    waiting up to `timeout_s` (None: forever); return [(device, file), ...].
+
+    Each round locks every free slot it finds (so that it knows each device's load), keeps one on each of the
+    `count` least loaded devices that have one (ties: the order of `devices`) and releases the rest."""
     if count > len(devices):
         raise ValueError(f"a job asks for {count} GPU(s) but only {len(devices)} are visible: {devices}")
     lock_dir.mkdir(parents=True, exist_ok=True)
     deadline = None if timeout_s is None else time.monotonic() + timeout_s
     while True:
-        held = []
-        for slot in range(slots):
-            for device in devices:
-                if device in (d for d, _ in held):
-                    continue
-                fh = try_lock(lock_dir, device, slot)
-                if fh is not None:
-                    held.append((device, fh))
-                    if len(held) == count:
-                        return held
-        release(held)
+        free = {d: [fh for slot in range(slots) if (fh := try_lock(lock_dir, d, slot)) is not None] for d in devices}
+        ranked = sorted((d for d in devices if free[d]), key=lambda d: -len(free[d]))  # stable: ties keep order
+        chosen = ranked[:count] if len(ranked) >= count else []
+        release([(d, fh) for d in devices for fh in (free[d][1:] if d in chosen else free[d])])
+        if chosen:
+            return [(d, free[d][0]) for d in chosen]
         if deadline is not None and time.monotonic() > deadline:
             raise NoFreeSlot(f"no {count} free GPU(s) among {devices} after {timeout_s} s (locks in {lock_dir})")
         time.sleep(POLL_S)

@@ -9,11 +9,11 @@ import pandas as pd
 
 from ptft import plotting
 from ptft.claim import COUNT, EQUIVALENCE, NON_INFERIORITY
-from ptft.provenance import SYNTHETIC
-from ptft.stats import FAIL, INCONCLUSIVE, PASS
+from ptft.provenance import merge_sources
+from ptft.stats import CONFIDENCE, FAIL, INCONCLUSIVE, METHOD, NOT_RUN, PASS
 
-NOT_RUN = "NOT RUN"
-COLOURS = {PASS: "#1a7f37", FAIL: "#cf222e", INCONCLUSIVE: "#6e7781", NOT_RUN: "#afb8c1"}
+# Saturated, for marks and text (ptft.scorecard.COLOURS are the HTML table's light backgrounds of the same verdicts).
+INK = {PASS: "#1a7f37", FAIL: "#cf222e", INCONCLUSIVE: "#6e7781", NOT_RUN: "#afb8c1"}
 ROW_INCHES = 0.42
 
 
@@ -26,7 +26,7 @@ def _reach(row) -> float:
 
 
 def _row(ax, row) -> None:
-    colour = COLOURS.get(row.verdict_holm, COLOURS[NOT_RUN])
+    colour = INK.get(row.verdict_holm, INK[NOT_RUN])
     ax.axvline(0.0, color="0.25", lw=0.8)
     reach = _reach(row)
     if row.decision in (EQUIVALENCE, NON_INFERIORITY):  # where the interval must lie to PASS
@@ -67,11 +67,10 @@ def figure(card: pd.DataFrame):
 
 
 NOTE = ("each row on its own axis, centred on 0 (line); shaded: where an agreement claim's interval must lie to PASS; "
-        "hollow and dotted: an interval reported beside the count that decides; paired Student-t 95% intervals over "
-        "seeds (exact: theory, no seeds); colour: the verdict after Holm within each kind")
+        "hollow and dotted: an interval reported beside the count that decides; "
+        f"{CONFIDENCE:.0%} intervals, {METHOD} (exact: theory, no seeds); colour: the verdict after Holm within each kind")
 
 
 def data_source(card: pd.DataFrame) -> str:
-    """The figure's data source: the stand-in label if any claim read synthetic data, else every source named."""
-    sources = {s.strip() for v in card["data_source"].dropna() for s in str(v).split(",") if s.strip()}
-    return SYNTHETIC if SYNTHETIC in sources else ", ".join(sorted(sources))
+    """The figure's data source, merged over its claims' as every provenance record merges its inputs'."""
+    return merge_sources(*(s.strip() for v in card["data_source"].dropna() for s in str(v).split(",")))

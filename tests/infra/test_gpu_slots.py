@@ -6,7 +6,7 @@ import time
 import numpy as np
 import pytest
 
-from ptft.gpu_slots import NoFreeSlot, gpu_slot, jobs_per_gpu, visible_devices
+from ptft.gpu_slots import NoFreeSlot, gpu_slot, jobs_per_gpu, release, try_lock, visible_devices
 
 
 def _job(lock_dir, devices, hold_s, queue, env=None):
@@ -109,3 +109,14 @@ def test_bad_jobs_per_gpu_is_named(value):
     with pytest.raises(ValueError, match="PTFT_JOBS_PER_GPU"):
         jobs_per_gpu({"PTFT_JOBS_PER_GPU": value})
     assert jobs_per_gpu({}) == 1
+
+
+def test_a_job_goes_to_the_least_loaded_device_whatever_slots_are_free(tmp_path):
+    """k = 3: device 0 runs two jobs (its slots 1 and 2, the jobs on slot 0 having ended), device 1 one job: the
+    next job goes to device 1."""
+    held = [("0", try_lock(tmp_path, "0", 1)), ("0", try_lock(tmp_path, "0", 2)), ("1", try_lock(tmp_path, "1", 0))]
+    try:
+        with gpu_slot(devices=["0", "1"], lock_dir=tmp_path, env={"PTFT_JOBS_PER_GPU": "3"}) as got:
+            assert got == ["1"]
+    finally:
+        release(held)

@@ -302,7 +302,7 @@ def test_scorecard_figure_draws_every_claim_with_its_decision(tmp_path):
     assert not axes[2].patches and not axes[4].lines[1:]  # no band without a margin; a NOT RUN row has only its 0 line
     assert axes[3].lines[-1].get_markerfacecolor() == "white"  # the count decides: hollow
     assert all(ax.get_xlim()[0] == -ax.get_xlim()[1] for ax in axes)  # centred on 0
-    assert scorecard_figure.data_source(card) == "generated, real"
+    assert scorecard_figure.data_source(card) == "real"  # merged as provenance merges: the most telling source
     plotting.save(fig, [tmp_path / "scorecard.png"], data_source=scorecard_figure.data_source(card))
     assert (tmp_path / "scorecard.png").stat().st_size > 0
     plt.close("all")

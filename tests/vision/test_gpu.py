@@ -1,6 +1,6 @@
 """GPU paths (skipped without CUDA): GPU-resident data, fp32 vs CPU, bf16 autocast and channels_last.
-Tolerances: fp32 GPU vs CPU first-epoch loss within 1e-3 relative (cuDNN kernels differ); bf16 finite and
-within 5% of fp32."""
+Tolerances: fp32 GPU (TF32 off) vs CPU first-epoch loss within 1e-3 relative (cuDNN kernels differ); with cuDNN's
+default TF32 convolutions within 2e-2; bf16 finite and within 5% of fp32."""
 
 import pytest
 import torch
@@ -34,6 +34,8 @@ def test_gpu_fp32_matches_cpu_and_bf16_channels_last_runs():
         gpu = first_epoch_loss(steps.Runtime(device=torch.device("cuda")))
     finally:
         torch.backends.cudnn.allow_tf32 = tf32
+    default = first_epoch_loss(steps.Runtime(device=torch.device("cuda")))  # TF32 convolutions: what the pipeline runs
     fast = first_epoch_loss(steps.Runtime(device=torch.device("cuda"), channels_last=True, bf16=True))
-    assert gpu == pytest.approx(cpu, rel=1e-3), (cpu, gpu, fast)
+    assert gpu == pytest.approx(cpu, rel=1e-3), (cpu, gpu, default, fast)
+    assert default == pytest.approx(cpu, rel=2e-2), (cpu, gpu, default, fast)  # TF32: 10-bit mantissa
     assert fast == pytest.approx(gpu, rel=0.05), (cpu, gpu, fast)

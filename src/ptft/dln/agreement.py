@@ -57,6 +57,12 @@ def judge(frame: pd.DataFrame, margin: float, what: str, floor: float) -> Outcom
     return Outcome.of(verdict, pooled, numbers, len(frame), p_value)
 
 
+def test_text(gap: str, margin: float) -> str:
+    """The *Test* text of a claim that `judge` decides, for the relative gap `gap`."""
+    return (f"equivalence of {gap}: FAIL if some (setting, α) cell's interval over seeds lies wholly outside "
+            f"±{margin:g}; PASS if none does and the interval of the gap pooled over cells lies inside it")
+
+
 def gd_stratum(runs: pd.DataFrame, rich: bool, rich_lambda: float) -> pd.DataFrame:
     """The GD runs of one stratum (λ_pt < rich_lambda or not) that have a finite-D minimiser, each flagged `capped`
     (stopped at the last step cap: neither converged nor diverged), whatever its step count."""

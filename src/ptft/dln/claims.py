@@ -202,14 +202,8 @@ def larger_scale_hurts(t: dict) -> Outcome:
     return Outcome.from_effect(e, +1, numbers, len(rows))
 
 
-def _equivalence_test(gap: str, margin: float) -> str:
-    """The test text of an agreement claim judged by `agreement.judge`."""
-    return (f"equivalence of {gap}: FAIL if some (setting, α) cell's interval over seeds lies wholly outside "
-            f"±{margin:g}; PASS if none does and the interval of the gap pooled over cells lies inside it")
-
-
 # The two GD strata are one test on two sets of runs.
-GD_TEST = _equivalence_test(f"(GD − minimiser)/(minimiser + {GD_FLOOR:g})", ARGMIN_MARGIN)
+GD_TEST = agreement.test_text(f"(GD − minimiser)/(minimiser + {GD_FLOOR:g})", ARGMIN_MARGIN)
 GD_KIND = dict(kind=PAPER, unit="relative MSE gap (GD − minimiser)", margin=ARGMIN_MARGIN)
 
 CLAIMS = (
@@ -237,7 +231,7 @@ CLAIMS = (
           "part of the gap (measured per D in results/dln/tables/finite_size.csv); (setting, α) cells where both "
           f"the minimiser's mean error and the replica are below {GD_FLOOR:g} (recovered) are counted and listed "
           "apart, out of the test",
-          _equivalence_test(f"(minimiser/teacher energy − replica)/(replica + {GD_FLOOR:g})", REPLICA_MARGIN),
+          agreement.test_text(f"(minimiser/teacher energy − replica)/(replica + {GD_FLOOR:g})", REPLICA_MARGIN),
           ("dln_minimiser", "dln_finite_size"), minimiser_agrees_with_replica, kind=PAPER,
           unit="relative MSE gap (minimiser − replica)", margin=REPLICA_MARGIN),
     Claim("dln_regimes_win_their_tasks", "dln",
