@@ -17,17 +17,23 @@ def _job(lock_dir, devices, hold_s, queue, env=None):
         queue.put((env["CUDA_VISIBLE_DEVICES"], got, start, time.monotonic()))
 
 
-def test_concurrent_jobs_never_share_a_device(tmp_path):
-    """6 processes, 2 fake devices: intervals on one device never overlap (exact), every job ran."""
+def _run_jobs(lock_dir, devices, n, env=None) -> list:
+    """`n` processes each holding a slot for 0.3 s; their (device, devices, start, end), after all exited cleanly."""
     ctx = mp.get_context("fork")
     queue = ctx.Queue()
-    procs = [ctx.Process(target=_job, args=(tmp_path, ["0", "1"], 0.3, queue)) for _ in range(6)]
+    procs = [ctx.Process(target=_job, args=(lock_dir, devices, 0.3, queue, dict(env or {}))) for _ in range(n)]
     for p in procs:
         p.start()
     results = [queue.get(timeout=60) for _ in procs]
     for p in procs:
         p.join(timeout=60)
         assert p.exitcode == 0
+    return results
+
+
+def test_concurrent_jobs_never_share_a_device(tmp_path):
+    """6 processes, 2 fake devices: intervals on one device never overlap (exact), every job ran."""
+    results = _run_jobs(tmp_path, ["0", "1"], 6)
     assert {r[0] for r in results} <= {"0", "1"}
     assert all([r[0]] == r[1] for r in results)
     for device in ("0", "1"):
@@ -77,22 +83,13 @@ def test_noop_without_cuda_or_under_slurm(tmp_path):
 
 def test_jobs_share_a_device_up_to_its_slots(tmp_path):
     """PTFT_JOBS_PER_GPU=2, one fake device, 5 processes: never more than 2 at once on it, every job ran."""
-    ctx = mp.get_context("fork")
-    queue = ctx.Queue()
-    env = {"PTFT_JOBS_PER_GPU": "2"}
-    procs = [ctx.Process(target=_job, args=(tmp_path, ["0"], 0.3, queue, dict(env))) for _ in range(5)]
-    for p in procs:
-        p.start()
-    results = [queue.get(timeout=60) for _ in procs]
-    for p in procs:
-        p.join(timeout=60)
-        assert p.exitcode == 0
+    results = _run_jobs(tmp_path, ["0"], 5, {"PTFT_JOBS_PER_GPU": "2"})
     events = sorted([(s, 1) for *_, s, _ in results] + [(e, -1) for *_, e in results])
     running = np.cumsum([step for _, step in events])
     assert running.max() == 2 and len(results) == 5
 
 
-def test_slots_fill_every_device_first_and_one_job_never_takes_two_slots_of_a_device(tmp_path):
+def test_slots_spread_over_devices_and_one_job_never_takes_two_slots_of_a_device(tmp_path):
     env = {"PTFT_JOBS_PER_GPU": "3"}
     with gpu_slot(devices=["0", "1"], lock_dir=tmp_path, env=dict(env)) as a, \
             gpu_slot(devices=["0", "1"], lock_dir=tmp_path, env=dict(env)) as b, \
