@@ -15,11 +15,11 @@ import sys
 import time
 
 import torch
+from vision_step import add_setup_arguments, setup  # beside this script
 
 
 def worker(args) -> None:
     from ptft.vision import steps
-    from vision_step import setup  # beside this script
 
     runtime, x, y, model = setup(args)
     n = len(x)
@@ -38,7 +38,8 @@ def run(args, jobs: int) -> dict:
     start_at = time.time() + args.startup_s
     cmd = [sys.executable, __file__, "--worker", "--start-at", str(start_at), "--seconds", str(args.seconds),
            "--batch", str(args.batch), "--steps", str(args.steps), "--image-size", str(args.image_size),
-           "--threads", str(args.threads), "--device", args.device] + \
+           "--threads", str(args.threads), "--device", args.device, "--in-channels", str(args.in_channels),
+           "--stem", args.stem] + \
         (["--channels-last"] if args.channels_last else []) + (["--bf16"] if args.bf16 else [])
     procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True) for _ in range(jobs)]
     rows = [json.loads(p.communicate()[0].strip().splitlines()[-1]) for p in procs]
@@ -54,15 +55,8 @@ def main():
     ap.add_argument("--jobs", type=int, nargs="+", default=[1, 2, 4])
     ap.add_argument("--seconds", type=float, default=20.0)
     ap.add_argument("--startup-s", type=float, default=25.0, help="time every job gets to start and warm up")
-    ap.add_argument("--batch", type=int, default=128)
-    ap.add_argument("--steps", type=int, default=20, help="steps per epoch (one device sync per epoch)")
-    ap.add_argument("--image-size", type=int, default=32)
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--device", default="cuda")
-    ap.add_argument("--channels-last", action="store_true")
-    ap.add_argument("--bf16", action="store_true")
+    add_setup_arguments(ap, device="cuda", image_size=32, steps=20, threads=2)  # one device sync per epoch
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
-    ap.set_defaults(in_channels=3, stem="imagenet")  # what vision_step.setup reads beside these
     ap.add_argument("--start-at", type=float, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:

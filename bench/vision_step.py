@@ -46,6 +46,20 @@ def timed(fn, device):
     return time.perf_counter() - start
 
 
+def add_setup_arguments(ap, **defaults) -> None:
+    """The options `setup` reads, with these scripts' defaults unless `defaults` overrides them."""
+    d = {"device": "auto", "image_size": 16, "batch": 128, "steps": 8, "threads": 1} | defaults
+    ap.add_argument("--device", default=d["device"])
+    ap.add_argument("--image-size", type=int, default=d["image_size"])
+    ap.add_argument("--in-channels", type=int, default=3, help="1: MNIST's grey images (1-channel conv1)")
+    ap.add_argument("--batch", type=int, default=d["batch"])
+    ap.add_argument("--steps", type=int, default=d["steps"], help="steps per epoch")
+    ap.add_argument("--threads", type=int, default=d["threads"])
+    ap.add_argument("--stem", default="imagenet", choices=["imagenet", "cifar"])
+    ap.add_argument("--channels-last", action="store_true")
+    ap.add_argument("--bf16", action="store_true")
+
+
 def setup(args):
     """The runtime, `args.batch × args.steps` random uint8 images with labels on its device, and the ResNet-18
     (bench/gpu_packing.py builds its jobs with this too)."""
@@ -63,16 +77,8 @@ def setup(args):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--device", default="auto")
-    ap.add_argument("--image-size", type=int, default=16)
-    ap.add_argument("--in-channels", type=int, default=3, help="1: MNIST's grey images (1-channel conv1)")
-    ap.add_argument("--batch", type=int, default=128)
-    ap.add_argument("--steps", type=int, default=8, help="steps per timed epoch")
+    add_setup_arguments(ap)
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--stem", default="imagenet", choices=["imagenet", "cifar"])
-    ap.add_argument("--channels-last", action="store_true")
-    ap.add_argument("--bf16", action="store_true")
     ap.add_argument("--compile", action="store_true", help="torch.compile the model (both paths)")
     ap.add_argument("--label", default="")
     args = ap.parse_args(argv)
